@@ -1,0 +1,9 @@
+import sys
+
+
+def main() -> int:
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
