@@ -1,0 +1,115 @@
+"""Settings read from the environment and .env, validated once at start."""
+
+import re
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/gongbae.sqlite3"
+SANDBOX_TOKEN = "123456:SANDBOX-gongbae-local-token"
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    """All configuration of gongbae; see the table in README.md."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    public_base_url: str | None = None
+    default_locale: Literal["ko", "en"] = "ko"
+    timezone: str = "Asia/Seoul"
+    demo_pack: Path = Path("demo/incheon-seo.json")
+    demo_personas: Path = Path("demo/personas.json")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_async_driver(cls, value: str) -> str:
+        """Pick the async driver for plain PostgreSQL and SQLite URLs."""
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if value.startswith(plain):
+                return driver + value.removeprefix(plain)
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("telegram_api_base_url", "webhook_url", "public_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """Accept only http(s) URLs, without a trailing slash."""
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """Refuse a time zone the system does not know."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refuse placeholders: a token looks like 123456789:AA...."""
+        if value is not None and not _TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("does not look like a bot token from @BotFather (123456:ABC...)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> "Settings":
+        """Webhook mode needs a real token and a secret for the header check."""
+        if self.webhook_url and self.telegram_bot_token is None:
+            raise ValueError("WEBHOOK_URL needs TELEGRAM_BOT_TOKEN")
+        return self
+
+    @property
+    def sandbox(self) -> bool:
+        """True when no token is set: run against the local sandbox Bot API."""
+        return self.telegram_bot_token is None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The region's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def public_url(self) -> str:
+        """Base of links the bot sends (payment pages); the web app when unset."""
+        if self.public_base_url:
+            return self.public_base_url
+        return f"http://{self.web_host}:{self.web_port}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning a validation error into one line naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        reason = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"configuration error: {name}: {reason}") from None

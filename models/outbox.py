@@ -1,0 +1,26 @@
+"""Messages to send, written in the same transaction as the change that causes them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, OutboxStatus, intpk, utcnow
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_available", "status", "available_at"),)
+
+    id: Mapped[intpk]
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # what to render: "order_paid", ...
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"))
+    status: Mapped[OutboxStatus] = mapped_column(default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(255))
