@@ -1,8 +1,89 @@
+"""gongbae command line: run the bot, import menus, manage the database, parse text."""
+
+import argparse
+import asyncio
+import logging
 import sys
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, load_settings
+
+EXIT_USAGE = 2
 
 
-def main() -> int:
-    return 0
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="gongbae (공배): chat ordering for municipal public delivery.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="run the bot (no TELEGRAM_BOT_TOKEN: local sandbox with demo data)"
+    )
+    run.add_argument("--port", type=int, help="web port (default WEB_PORT, 8080)")
+    imp = commands.add_parser("import-menu", help="import a menu pack (JSON) in one transaction")
+    imp.add_argument("file", type=Path)
+    dbp = commands.add_parser("db", help="database migrations")
+    dbp.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    dbp.add_argument("revision", nargs="?", help="target revision (default head / base)")
+    commands.add_parser(
+        "parse", help="parse order text against a menu pack (see: parse --help)", add_help=False
+    )
+    return parser
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; errors are one clear line on stderr and exit status 2."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["parse"]:
+        from bot.nlu.cli import run_cli
+
+        return run_cli(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as err:
+        print(err, file=sys.stderr)
+        return EXIT_USAGE
+    _configure_logging(settings)
+    command = args.command or "run"
+    try:
+        if command == "run":
+            from bot import runner
+
+            if args.port is not None:
+                settings = settings.model_copy(update={"web_port": args.port})
+            asyncio.run(runner.serve(settings))
+            return 0
+        from bot import admin
+
+        if command == "import-menu":
+            return asyncio.run(admin.import_menu(settings, args.file))
+        return asyncio.run(admin.database(settings, args.action, args.revision))
+    except KeyboardInterrupt:
+        return 0
+    except admin_errors() as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def admin_errors() -> tuple[type[BaseException], ...]:
+    """Failures that deserve one line, not a traceback."""
+    from bot.admin import CommandError
+
+    return (CommandError, OSError)
 
 
 if __name__ == "__main__":

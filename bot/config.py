@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/gongbae.sqlite3"
-SANDBOX_TOKEN = "123456:SANDBOX-gongbae-local-token"
+SANDBOX_TOKEN = "123456:SANDBOX-gongbae-local-token"  # noqa: S105 (the local sandbox)
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 
 
@@ -71,6 +71,16 @@ class Settings(BaseSettings):
             raise ValueError("unknown time zone") from None
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -."""
+        if value is not None and not re.match(
+            r"^[A-Za-z0-9_-]{16,256}$", value.get_secret_value()
+        ):
+            raise ValueError("must be 16-256 characters of A-Z a-z 0-9 _ -")
+        return value
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -84,6 +94,8 @@ class Settings(BaseSettings):
         """Webhook mode needs a real token and a secret for the header check."""
         if self.webhook_url and self.telegram_bot_token is None:
             raise ValueError("WEBHOOK_URL needs TELEGRAM_BOT_TOKEN")
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
         return self
 
     @property

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, CouponKind, CouponScope, TimestampMixin, intpk, str64, won
+from models.base import Base, CouponKind, CouponScope, TimestampMixin, intpk, won
 
 
 class Coupon(TimestampMixin, Base):

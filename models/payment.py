@@ -10,8 +10,8 @@ from models.base import (
     DeliveryStatus,
     PaymentStatus,
     TimestampMixin,
-    str64,
     intpk,
+    str64,
     won,
 )
 

@@ -1,0 +1,120 @@
+"""Wire everything: database, dependencies, the python-telegram-bot Application, web app."""
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ContextTypes, Defaults
+
+from bot import web
+from bot.config import SANDBOX_TOKEN, Settings
+from bot.i18n import I18n
+from bot.updates import ChatOrderedProcessor
+from handlers import browse, errors, start
+from handlers.callbacks import Signer
+from handlers.context import Ctx, Deps, GongbaeApp
+from models import db
+
+logger = logging.getLogger(__name__)
+
+# Order matters: the first matching handler wins; the catch-all comes last.
+HANDLER_MODULES = (start, browse, errors)
+
+
+def bot_token(settings: Settings) -> str:
+    """The real token, or the sandbox's when none is set."""
+    if settings.telegram_bot_token is None:
+        return SANDBOX_TOKEN
+    return settings.telegram_bot_token.get_secret_value()
+
+
+def build_deps(settings: Settings, engine: AsyncEngine) -> Deps:
+    """The shared objects every handler gets through `context.deps`."""
+    secret = hmac.new(
+        bot_token(settings).encode(), b"gongbae callback_data", hashlib.sha256
+    ).digest()
+    return Deps(
+        settings=settings,
+        sessions=db.session_factory(engine),
+        i18n=I18n(default=settings.default_locale, tz=settings.tz),
+        signer=Signer(secret),
+    )
+
+
+def build_application(
+    deps: Deps, *, base_url: str | None = None, processor: ChatOrderedProcessor | None = None
+) -> GongbaeApp:
+    """The real python-telegram-bot Application, pointed at `base_url` when given."""
+    builder = (
+        GongbaeApp.builder()  # type: ignore[attr-defined]
+        .token(bot_token(deps.settings))
+        .context_types(ContextTypes(context=Ctx))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.tz))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(processor or ChatOrderedProcessor())
+        .post_init(_post_init)
+    )
+    if base_url:
+        builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
+    application = builder.build()
+    application.bot_data["deps"] = deps
+    for module in HANDLER_MODULES:
+        application.add_handlers(module.HANDLERS)
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+async def _post_init(application: GongbaeApp) -> None:
+    """Register the command menu in both languages."""
+    deps: Deps = application.bot_data["deps"]
+    for locale in ("ko", "en"):
+        tr = deps.i18n.translator(locale)
+        commands = [
+            BotCommand("start", tr("Main menu")),
+            BotCommand("shops", tr("Browse shops")),
+            BotCommand("lang", tr("Change the language")),
+            BotCommand("help", tr("How to use gongbae")),
+        ]
+        await application.bot.set_my_commands(commands, language_code=locale)
+
+
+def build_web_app(
+    deps: Deps, engine: AsyncEngine, application: GongbaeApp, extra: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The Starlette app: health checks, Telegram webhook, and any extra routes."""
+    return web.create_app(deps, engine, application, extra)
+
+
+async def start_application(application: GongbaeApp) -> None:
+    """Initialize and start the Application; poll unless a webhook URL is configured."""
+    deps: Deps = application.bot_data["deps"]
+    await application.initialize()
+    await application.start()
+    settings = deps.settings
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        await application.bot.set_webhook(
+            f"{settings.webhook_url}{web.WEBHOOK_PATH}",
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        logger.info("Webhook set; waiting for Telegram to post updates")
+    elif application.updater is not None:
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        )
+
+
+async def stop_application(application: GongbaeApp) -> None:
+    """Stop polling, finish in-flight updates and shut down."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()

@@ -1,0 +1,108 @@
+"""Message catalogs (locales/{ko,en}/LC_MESSAGES/messages.po) and locale-aware formatting."""
+
+import gettext
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+logger = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SUPPORTED = ("ko", "en")
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+def _load(locale: str, directory: Path) -> gettext.NullTranslations:
+    """Compile a .po catalog in memory (no .mo build step)."""
+    path = directory / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def pick_locale(*candidates: str | None, default: str = "ko") -> str:
+    """Choose the first supported locale among saved choice, Telegram's code, default."""
+    for candidate in candidates:
+        if not candidate:
+            continue
+        try:
+            language = Locale.parse(candidate.replace("-", "_")).language
+        except (ValueError, UnknownLocaleError):
+            continue
+        if language in SUPPORTED:
+            return language
+    return default
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Translate and format for one locale."""
+
+    locale: str
+    catalog: gettext.NullTranslations
+    tz: ZoneInfo
+
+    def __call__(self, message: str, **values: Any) -> str:
+        """Translate `message` and fill its named placeholders."""
+        text = self.catalog.gettext(message)
+        return text.format(**values) if values else text
+
+    def plural(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        """Translate with the plural form for `n` ({n} is available to the template)."""
+        return self.catalog.ngettext(singular, plural, n).format(n=n, **values)
+
+    def money(self, won: int) -> str:
+        """Format an amount of won: 18,000원 in Korean, ₩18,000 in English."""
+        number = format_decimal(won, locale=self.locale)
+        return f"{number}원" if self.locale == "ko" else f"₩{number}"
+
+    def number(self, value: float) -> str:
+        """Format a number with the locale's grouping."""
+        return format_decimal(value, locale=self.locale)
+
+    def when(self, moment: datetime, fmt: str = "short") -> str:
+        """Format an aware datetime in the region's time zone."""
+        return format_datetime(moment.astimezone(self.tz), fmt, locale=self.locale)
+
+    def pick(self, ko: str, en: str | None) -> str:
+        """Choose the Korean or English form of a name from the menu pack."""
+        return en if self.locale == "en" and en else ko
+
+
+class I18n:
+    """All catalogs, loaded once at start."""
+
+    def __init__(
+        self,
+        directory: Path = LOCALES_DIR,
+        default: str = "ko",
+        tz: ZoneInfo | None = None,
+        locales: Iterable[str] = SUPPORTED,
+    ) -> None:
+        self.default = default
+        self.tz = tz or ZoneInfo("Asia/Seoul")
+        self._translators = {
+            locale: Translator(locale, _load(locale, directory), self.tz) for locale in locales
+        }
+
+    def translator(self, *candidates: str | None) -> Translator:
+        """The translator for the first supported candidate locale, else the default."""
+        return self._translators[pick_locale(*candidates, default=self.default)]

@@ -1,0 +1,236 @@
+"""Browsing a region: categories, shops and their menus, as plain read-only views."""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.services.errors import NotFound
+from models.region import MenuItem, Merchant, OptionGroup, Region
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    code: str
+    shops: int
+
+
+@dataclass(frozen=True)
+class ShopView:
+    id: int
+    code: str
+    name: str
+    name_en: str
+    category: str
+    description: str | None
+    description_en: str | None
+    address: str | None
+    phone: str | None
+    hours: str
+    min_order: int
+    delivery_fee: int
+    open_now: bool
+    paused: bool
+    item_count: int
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    code: str
+    name: str
+    name_en: str
+    price: int
+    sold_out: bool
+
+
+@dataclass(frozen=True)
+class GroupView:
+    code: str
+    name: str
+    name_en: str
+    min_select: int
+    max_select: int
+    choices: tuple[ChoiceView, ...]
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    code: str
+    name: str
+    name_en: str
+    price: int
+    description: str | None
+    description_en: str | None
+    popular: bool
+    sold_out: bool
+    groups: tuple[GroupView, ...] = ()
+
+
+@dataclass(frozen=True)
+class MenuView:
+    shop: ShopView
+    items: Page[ItemView]
+
+
+def is_open(hours: str, now: time) -> bool:
+    """Whether "HH:MM-HH:MM" (possibly past midnight, 24:00 meaning midnight) includes now."""
+    start_text, end_text = hours.split("-")
+    start, end = _minutes(start_text), _minutes(end_text)
+    minute = now.hour * 60 + now.minute
+    if start == end:
+        return True  # open around the clock
+    if start < end:
+        return start <= minute < end
+    return minute >= start or minute < end
+
+
+def _minutes(text: str) -> int:
+    hour, minute = text.split(":")
+    return int(hour) * 60 + int(minute)
+
+
+def _paginate(items: list[T], page: int, per_page: int) -> Page[T]:
+    pages = max(1, -(-len(items) // per_page))
+    page = min(max(page, 0), pages - 1)
+    chunk = items[page * per_page : (page + 1) * per_page]
+    return Page(items=tuple(chunk), page=page, pages=pages, total=len(items))
+
+
+async def region(session: AsyncSession) -> Region:
+    """The region this deployment serves (the first imported)."""
+    found = await session.scalar(select(Region).order_by(Region.id).limit(1))
+    if found is None:
+        raise NotFound("region", None)
+    return found
+
+
+async def categories(session: AsyncSession) -> list[CategoryView]:
+    """Categories with at least one active shop, in the pack's order."""
+    rows = await session.execute(
+        select(Merchant.category, func.count(Merchant.id), func.min(Merchant.position))
+        .where(Merchant.active.is_(True))
+        .group_by(Merchant.category)
+        .order_by(func.min(Merchant.position))
+    )
+    return [CategoryView(code=code, shops=count) for code, count, _ in rows]
+
+
+async def shops(
+    session: AsyncSession, *, category: str, now: datetime, page: int = 0, per_page: int = 6
+) -> Page[ShopView]:
+    """Shops of a category, open ones first."""
+    counts = (
+        select(MenuItem.merchant_id, func.count(MenuItem.id).label("n"))
+        .where(MenuItem.active.is_(True))
+        .group_by(MenuItem.merchant_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Merchant, counts.c.n)
+        .outerjoin(counts, counts.c.merchant_id == Merchant.id)
+        .where(Merchant.active.is_(True), Merchant.category == category)
+        .order_by(Merchant.position)
+    )
+    views = [_shop_view(merchant, count or 0, now) for merchant, count in rows]
+    views.sort(key=lambda shop: not (shop.open_now and not shop.paused))
+    return _paginate(views, page, per_page)
+
+
+async def shop(session: AsyncSession, *, merchant_id: int, now: datetime) -> ShopView:
+    """One shop's card."""
+    merchant = await session.get(Merchant, merchant_id)
+    if merchant is None or not merchant.active:
+        raise NotFound("merchant", merchant_id)
+    count = await session.scalar(
+        select(func.count(MenuItem.id)).where(
+            MenuItem.merchant_id == merchant_id, MenuItem.active.is_(True)
+        )
+    )
+    return _shop_view(merchant, count or 0, now)
+
+
+async def menu(
+    session: AsyncSession, *, merchant_id: int, now: datetime, page: int = 0, per_page: int = 8
+) -> MenuView:
+    """A page of a shop's menu, with prices."""
+    card = await shop(session, merchant_id=merchant_id, now=now)
+    items = await session.scalars(
+        select(MenuItem)
+        .where(MenuItem.merchant_id == merchant_id, MenuItem.active.is_(True))
+        .order_by(MenuItem.position)
+    )
+    return MenuView(shop=card, items=_paginate([_item_view(i) for i in items], page, per_page))
+
+
+async def item(session: AsyncSession, *, item_id: int) -> tuple[ItemView, int]:
+    """One menu item with its option groups and choices, and its shop's id."""
+    found = await session.scalar(
+        select(MenuItem)
+        .where(MenuItem.id == item_id, MenuItem.active.is_(True))
+        .options(selectinload(MenuItem.option_groups).selectinload(OptionGroup.choices))
+    )
+    if found is None:
+        raise NotFound("item", item_id)
+    groups = tuple(
+        GroupView(
+            code=group.code,
+            name=group.name,
+            name_en=group.name_en,
+            min_select=group.min_select,
+            max_select=group.max_select,
+            choices=tuple(
+                ChoiceView(c.code, c.name, c.name_en, c.price, c.sold_out) for c in group.choices
+            ),
+        )
+        for group in found.option_groups
+    )
+    return _item_view(found, groups), found.merchant_id
+
+
+def _shop_view(merchant: Merchant, item_count: int, now: datetime) -> ShopView:
+    return ShopView(
+        id=merchant.id,
+        code=merchant.code,
+        name=merchant.name,
+        name_en=merchant.name_en,
+        category=merchant.category,
+        description=merchant.description,
+        description_en=merchant.description_en,
+        address=merchant.address,
+        phone=merchant.phone,
+        hours=merchant.hours,
+        min_order=merchant.min_order,
+        delivery_fee=merchant.delivery_fee,
+        open_now=is_open(merchant.hours, now.time()),
+        paused=merchant.paused,
+        item_count=item_count,
+    )
+
+
+def _item_view(item: MenuItem, groups: tuple[GroupView, ...] = ()) -> ItemView:
+    return ItemView(
+        id=item.id,
+        code=item.code,
+        name=item.name,
+        name_en=item.name_en,
+        price=item.price,
+        description=item.description,
+        description_en=item.description_en,
+        popular=item.popular,
+        sold_out=item.sold_out,
+        groups=groups,
+    )

@@ -1,0 +1,76 @@
+"""Residents, merchants and staff as the bot knows them."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.base import Role
+from models.region import Merchant, MerchantMember
+from models.user import User
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    telegram_id: int
+    locale: str | None
+    language_code: str | None
+    role: Role
+    first_name: str | None
+    merchant_codes: tuple[str, ...] = ()
+
+
+async def touch(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    first_name: str | None = None,
+    username: str | None = None,
+    language_code: str | None = None,
+) -> UserView:
+    """Find or create the user behind a Telegram account, refreshing its profile."""
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None:
+        user = User(telegram_id=telegram_id, role=Role.RESIDENT)
+        session.add(user)
+    for name, value in (
+        ("first_name", first_name),
+        ("username", username),
+        ("language_code", language_code),
+    ):
+        if value is not None and getattr(user, name) != value:
+            setattr(user, name, value)
+    if user.blocked_at is not None:  # writing to us again means they unblocked
+        user.blocked_at = None
+    await session.flush()
+    return await _view(session, user)
+
+
+async def set_locale(session: AsyncSession, *, telegram_id: int, locale: str) -> UserView:
+    """Remember the language a user chose."""
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None:
+        user = User(telegram_id=telegram_id, role=Role.RESIDENT)
+        session.add(user)
+    user.locale = locale
+    await session.flush()
+    return await _view(session, user)
+
+
+async def _view(session: AsyncSession, user: User) -> UserView:
+    codes = await session.scalars(
+        select(Merchant.code)
+        .join(MerchantMember, MerchantMember.merchant_id == Merchant.id)
+        .where(MerchantMember.user_id == user.id)
+        .order_by(Merchant.position)
+    )
+    return UserView(
+        id=user.id,
+        telegram_id=user.telegram_id,
+        locale=user.locale,
+        language_code=user.language_code,
+        role=user.role,
+        first_name=user.first_name,
+        merchant_codes=tuple(codes),
+    )

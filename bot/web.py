@@ -1,0 +1,67 @@
+"""Starlette routes: Telegram webhook and health checks (sandbox pages are mounted beside)."""
+
+import hmac
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import Update
+
+from handlers.context import Deps, GongbaeApp
+from models import db
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+
+
+def create_app(
+    deps: Deps, engine: AsyncEngine, application: GongbaeApp, extra: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """Build the web app around one Application and database engine."""
+
+    async def webhook(request: Request) -> Response:
+        """Take an update posted by Telegram, after checking the secret header."""
+        expected = deps.settings.webhook_secret
+        given = request.headers.get(SECRET_HEADER, "")
+        if expected is None or not hmac.compare_digest(given, expected.get_secret_value()):
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except ValueError:
+            return PlainTextResponse("bad update", status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    async def healthz(_: Request) -> Response:
+        """Liveness: the process answers."""
+        return PlainTextResponse("ok")
+
+    async def readyz(_: Request) -> Response:
+        """Readiness: the database answers and its migrations are current."""
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            current = await db.current_revision(engine)
+        except Exception:  # any database failure means not ready
+            logger.warning("Readiness check failed", exc_info=True)
+            return JSONResponse({"ready": False, "database": "unreachable"}, status_code=503)
+        head = db.head_revision()
+        ready = current == head
+        return JSONResponse(
+            {"ready": ready, "revision": current, "head": head}, status_code=200 if ready else 503
+        )
+
+    routes: list[BaseRoute] = [
+        Route(WEBHOOK_PATH, webhook, methods=["POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        *extra,
+    ]
+    return Starlette(routes=routes)

@@ -1,0 +1,132 @@
+"""callback_data codec: `prefix:field:...:tag`, at most 64 bytes, HMAC-tagged per chat.
+
+The tag proves we made the button for this chat; services still re-check who may press
+it now and in which state, so a replayed button gets "already done", never a second effect.
+"""
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+MAX_BYTES = 64
+TAG_BYTES = 6  # 8 base64url characters
+
+
+class InvalidCallback(Exception):
+    """callback_data that we did not make for this chat, or cannot read."""
+
+
+class Signer:
+    """Makes and checks the short tags on callback_data."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def tag(self, chat_id: int, body: str) -> str:
+        """The tag binding `body` to `chat_id`."""
+        digest = hmac.new(self._secret, f"{chat_id}:{body}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:TAG_BYTES]).decode()
+
+    def check(self, chat_id: int, data: str) -> str:
+        """Return the body of tagged data, or raise InvalidCallback."""
+        body, sep, tag = data.rpartition(":")
+        if not sep or not hmac.compare_digest(tag, self.tag(chat_id, body)):
+            raise InvalidCallback(data[:MAX_BYTES])
+        return body
+
+
+_REGISTRY: dict[str, type["Callback"]] = {}
+
+
+@dataclass(frozen=True)
+class Callback:
+    """Base of one button action: a prefix and typed int/str fields."""
+
+    prefix: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.prefix in _REGISTRY:
+            raise TypeError(f"callback prefix {cls.prefix!r} used twice")
+        _REGISTRY[cls.prefix] = cls
+
+    @classmethod
+    def pattern(cls) -> str:
+        """The CallbackQueryHandler pattern for this action."""
+        return f"^{cls.prefix}(:|$)"
+
+    def pack(self, signer: Signer, chat_id: int) -> str:
+        """Encode as tagged callback_data, refusing anything over 64 bytes."""
+        parts = [self.prefix]
+        for field in dataclasses.fields(self):
+            value = str(getattr(self, field.name))
+            if ":" in value:
+                raise ValueError(f"{field.name} may not contain ':'")
+            parts.append(value)
+        body = ":".join(parts)
+        data = f"{body}:{signer.tag(chat_id, body)}"
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback_data over {MAX_BYTES} bytes: {data!r}")
+        return data
+
+    @classmethod
+    def unpack(cls, data: str, signer: Signer, chat_id: int) -> Self:
+        """Decode tagged callback_data made for this chat, or raise InvalidCallback."""
+        parts = signer.check(chat_id, data).split(":")
+        fields = dataclasses.fields(cls)
+        if parts[0] != cls.prefix or len(parts) != len(fields) + 1:
+            raise InvalidCallback(data)
+        values: dict[str, Any] = {}
+        for field, raw in zip(fields, parts[1:], strict=True):
+            try:
+                values[field.name] = int(raw) if field.type in (int, "int") else raw
+            except ValueError:
+                raise InvalidCallback(data) from None
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class SetLanguage(Callback):
+    prefix = "lg"
+    locale: str
+
+
+@dataclass(frozen=True)
+class Home(Callback):
+    prefix = "hm"
+
+
+@dataclass(frozen=True)
+class Categories(Callback):
+    prefix = "cs"
+
+
+@dataclass(frozen=True)
+class Category(Callback):
+    prefix = "ct"
+    code: str
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ShopMenu(Callback):
+    prefix = "sh"
+    merchant_id: int
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ItemDetail(Callback):
+    prefix = "it"
+    item_id: int
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class Noop(Callback):
+    """A label-only button (page counter): pressing it does nothing."""
+
+    prefix = "no"

@@ -1,0 +1,52 @@
+"""The typed callback context: shared objects reach handlers as `context.deps`."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import User
+from telegram.ext import Application, CallbackContext, ExtBot
+
+import models.user
+from bot.config import Settings
+from bot.i18n import I18n, Translator
+from handlers.callbacks import Signer
+
+
+@dataclass
+class Deps:
+    """What every handler may use; built once in bot/app.py."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    signer: Signer
+
+    def now(self) -> datetime:
+        """Now in the region's time zone."""
+        return datetime.now(self.settings.tz)
+
+
+class Ctx(CallbackContext[ExtBot[None], dict, dict, dict]):
+    """CallbackContext with typed access to the application's Deps."""
+
+    @property
+    def deps(self) -> Deps:
+        """The shared dependencies (stored once in bot_data by bot/app.py)."""
+        return self.bot_data["deps"]
+
+    def tr(self, locale: str | None) -> Translator:
+        """The translator for a known locale (or the default)."""
+        return self.deps.i18n.translator(locale)
+
+    async def translator_for(self, user: User) -> Translator:
+        """The translator for a Telegram user: saved choice, then Telegram's, then ko."""
+        async with self.deps.sessions() as session:
+            saved = await session.scalar(
+                select(models.user.User.locale).where(models.user.User.telegram_id == user.id)
+            )
+        return self.deps.i18n.translator(saved, user.language_code)
+
+
+GongbaeApp = Application[ExtBot[None], Ctx, dict, dict, dict, object]

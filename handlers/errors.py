@@ -1,0 +1,73 @@
+"""The last resort: forged buttons, unknown input and unexpected errors get a polite reply."""
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot.services.errors import NotFound
+from handlers.callbacks import InvalidCallback
+from handlers.context import Ctx
+from handlers.render import Keyboard, main_menu
+
+logger = logging.getLogger(__name__)
+
+
+async def unknown_button(update: Update, context: Ctx) -> None:
+    """A button whose data we do not know (old, forged or from another version)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    tr = await context.translator_for(user)
+    await query.answer(
+        tr("This button is no longer valid. Please use /start to begin again."), show_alert=True
+    )
+
+
+async def other_text(update: Update, context: Ctx) -> None:
+    """Text the bot does not handle yet: point to the menu."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    tr = await context.translator_for(user)
+    kb = main_menu(tr, Keyboard(context.deps.signer, message.chat_id))
+    await message.reply_text(
+        tr("I did not understand that. Browse the shops, or see /help."), reply_markup=kb.markup()
+    )
+
+
+async def on_error(update: object, context: Ctx) -> None:
+    """Log the failure, then tell the user politely (never a traceback)."""
+    error = context.error
+    if not isinstance(update, Update):
+        logger.error("Error outside an update", exc_info=error)
+        return
+    user, chat = update.effective_user, update.effective_chat
+    if isinstance(error, BadRequest) and "message is not modified" in error.message:
+        return  # a double tap on the same button: nothing to change
+    tr = await context.translator_for(user) if user is not None else context.tr(None)
+    if isinstance(error, InvalidCallback | NotFound):
+        logger.info("Stale or forged input in update %s: %r", update.update_id, error)
+        text = tr("This button is no longer valid. Please use /start to begin again.")
+    else:
+        logger.error(
+            "Error handling update %s in chat %s",
+            update.update_id,
+            chat.id if chat else None,
+            exc_info=error,
+        )
+        text = tr("Sorry, something went wrong on our side. Please try again in a moment.")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif chat is not None:
+            await context.bot.send_message(chat.id, text)
+    except BadRequest:
+        logger.warning("Could not tell chat %s about the error", chat.id if chat else None)
+
+
+HANDLERS = [
+    CallbackQueryHandler(unknown_button),
+    MessageHandler(filters.ALL, other_text),
+]
