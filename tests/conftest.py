@@ -1,0 +1,55 @@
+"""Shared fixtures: a real database per backend (SQLite file, PostgreSQL server)."""
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from models import db
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def backend_url(backend: str, folder: Path) -> str:
+    """The database URL for a backend; SQLite lives in a fresh file."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{folder / 'test.sqlite3'}"
+    return POSTGRES_URL
+
+
+@pytest_asyncio.fixture(scope="session", params=BACKENDS)
+async def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AsyncEngine]:
+    """A migrated database on each backend, from an empty schema."""
+    url = backend_url(request.param, tmp_path_factory.mktemp("db"))
+    created = db.create_engine(url)
+    await db.downgrade(created, "base")  # PostgreSQL is shared: start from nothing
+    await db.upgrade(created)
+    yield created
+    await created.dispose()
+
+
+@pytest_asyncio.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test.
+
+    Commits in the code under test become SAVEPOINTs (SQLAlchemy's "joining a session into
+    an external transaction"), so every test sees a clean database.
+    """
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        async with AsyncSession(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as s:
+            yield s
+        await outer.rollback()
