@@ -49,9 +49,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                     else:
                         self._locks[chat.id] = (lock, users - 1)
         finally:
+            elapsed = time.perf_counter() - started
             self.handled += 1
-            self.latency_total += time.perf_counter() - started
+            self.latency_total += elapsed
             if isinstance(update, Update):
+                logger.info(
+                    "Update %s from chat %s handled in %.1f ms",
+                    update.update_id,
+                    chat.id if chat else None,
+                    elapsed * 1000,
+                )
                 self._mark_done(update.update_id)
 
     def _mark_done(self, update_id: int) -> None:

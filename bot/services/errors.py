@@ -20,3 +20,45 @@ class NotFound(ServiceError):
         super().__init__(f"{kind} {key!r} not found")
         self.kind = kind
         self.key = key
+
+
+class ShopUnavailable(ServiceError):
+    """The shop is closed now or paused its orders."""
+
+    def __init__(
+        self, merchant_id: int, name: str, name_en: str, hours: str, paused: bool
+    ) -> None:
+        super().__init__(f"shop {name} unavailable")
+        self.merchant_id = merchant_id
+        self.name = name
+        self.name_en = name_en
+        self.hours = hours
+        self.paused = paused
+
+
+class SoldOut(ServiceError):
+    """An item or a choice is sold out today."""
+
+    def __init__(self, name: str, name_en: str) -> None:
+        super().__init__(f"{name} sold out")
+        self.name = name
+        self.name_en = name_en
+
+
+class OtherShopInCart(ServiceError):
+    """The cart holds another shop's items; the resident must agree to replace them."""
+
+    def __init__(self, current: str, current_en: str, wanted: str, wanted_en: str) -> None:
+        super().__init__(f"cart holds {current}, wanted {wanted}")
+        self.current = current
+        self.current_en = current_en
+        self.wanted = wanted
+        self.wanted_en = wanted_en
+
+
+class SeveralShops(ServiceError):
+    """One message asked for items of several shops; a cart holds one shop."""
+
+    def __init__(self, names: list[tuple[str, str]]) -> None:
+        super().__init__("several shops in one order")
+        self.names = names

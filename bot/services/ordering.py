@@ -1,0 +1,340 @@
+"""The resident's cart (an order in status CART): add parsed lines, change, remove, view."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.services import catalog
+from bot.services.errors import NotFound, OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
+from models.base import OrderStatus
+from models.order import Order, OrderLine, OrderLineOption
+from models.region import MenuItem, Merchant, OptionGroup
+from models.user import User
+
+MAX_QUANTITY = 99
+
+
+@dataclass(frozen=True)
+class WantedOption:
+    group: str
+    choice: str
+    amount: str | None = None
+
+
+@dataclass(frozen=True)
+class WantedLine:
+    """One line as the parser or a button asks for it (codes from the menu pack)."""
+
+    merchant: str
+    item: str
+    quantity: int = 1
+    options: tuple[WantedOption, ...] = ()
+    excluded: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class LineOptionView:
+    group: str
+    choice: str
+    name: str
+    name_en: str
+    price: int
+    amount: str | None
+
+
+@dataclass(frozen=True)
+class MissingGroup:
+    """A required option group a line still lacks; the bot asks for it with buttons."""
+
+    line_id: int
+    group: catalog.GroupView
+
+
+@dataclass(frozen=True)
+class LineView:
+    id: int
+    item_id: int | None
+    item_code: str
+    name: str
+    name_en: str
+    quantity: int
+    unit_price: int
+    options: tuple[LineOptionView, ...]
+    excluded: tuple[str, ...]
+    note: str | None
+
+    @property
+    def total(self) -> int:
+        """Unit price times quantity."""
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class CartView:
+    order_id: int
+    shop: catalog.ShopView
+    lines: tuple[LineView, ...]
+    subtotal: int
+    delivery_fee: int
+    missing: tuple[MissingGroup, ...]
+
+    @property
+    def total(self) -> int:
+        """Subtotal plus the delivery fee."""
+        return self.subtotal + self.delivery_fee
+
+    @property
+    def shortfall(self) -> int:
+        """How much is missing to reach the shop's minimum order (0 when reached)."""
+        return max(0, self.shop.min_order - self.subtotal)
+
+
+async def _user(session: AsyncSession, telegram_id: int) -> User:
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None:
+        raise NotFound("user", telegram_id)
+    return user
+
+
+async def _open_cart(session: AsyncSession, user_id: int) -> Order | None:
+    return await session.scalar(
+        select(Order)
+        .where(Order.user_id == user_id, Order.status == OrderStatus.CART)
+        .options(selectinload(Order.lines).selectinload(OrderLine.options))
+    )
+
+
+async def _items(session: AsyncSession, merchant_id: int, codes: set[str]) -> dict[str, MenuItem]:
+    found = await session.scalars(
+        select(MenuItem)
+        .where(MenuItem.merchant_id == merchant_id, MenuItem.code.in_(codes))
+        .options(selectinload(MenuItem.option_groups).selectinload(OptionGroup.choices))
+    )
+    return {item.code: item for item in found}
+
+
+async def add_lines(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    lines: list[WantedLine],
+    now: datetime,
+    replace_other_shop: bool = False,
+) -> CartView | None:
+    """Add lines of one shop to the resident's cart, merging identical ones."""
+    user = await _user(session, telegram_id)
+    shop_codes = list(dict.fromkeys(line.merchant for line in lines))
+    merchants = {
+        m.code: m
+        for m in await session.scalars(select(Merchant).where(Merchant.code.in_(shop_codes)))
+    }
+    if len(shop_codes) > 1:
+        raise SeveralShops([(merchants[c].name, merchants[c].name_en) for c in shop_codes])
+    merchant = merchants.get(shop_codes[0]) if shop_codes else None
+    if merchant is None or not merchant.active:
+        raise NotFound("merchant", shop_codes[0] if shop_codes else None)
+    if merchant.paused or not catalog.is_open(merchant.hours, now.time()):
+        raise ShopUnavailable(
+            merchant.id, merchant.name, merchant.name_en, merchant.hours, merchant.paused
+        )
+    items = await _items(session, merchant.id, {line.item for line in lines})
+    cart = await _open_cart(session, user.id)
+    if cart is not None and cart.merchant_id != merchant.id and cart.lines:
+        if not replace_other_shop:
+            current = await session.get(Merchant, cart.merchant_id)
+            assert current is not None  # noqa: S101 (foreign key)
+            raise OtherShopInCart(current.name, current.name_en, merchant.name, merchant.name_en)
+        cart.lines.clear()
+    if cart is None:
+        cart = Order(user_id=user.id, merchant_id=merchant.id, status=OrderStatus.CART, lines=[])
+        session.add(cart)
+    cart.merchant_id = merchant.id
+    for wanted in lines:
+        item = items.get(wanted.item)
+        if item is None or not item.active:
+            raise NotFound("item", wanted.item)
+        if item.sold_out:
+            raise SoldOut(item.name, item.name_en)
+        _add_line(cart, item, wanted)
+    await session.flush()
+    return await view(session, telegram_id=telegram_id, now=now)
+
+
+def _add_line(cart: Order, item: MenuItem, wanted: WantedLine) -> None:
+    groups = {group.code: group for group in item.option_groups}
+    chosen: list[OrderLineOption] = []
+    for option in wanted.options:
+        group = groups.get(option.group)
+        choice = (
+            next((c for c in group.choices if c.code == option.choice), None) if group else None
+        )
+        if group is None or choice is None:
+            raise NotFound("choice", f"{item.code}/{option.group}/{option.choice}")
+        if choice.sold_out:
+            raise SoldOut(choice.name, choice.name_en)
+        chosen.append(
+            OrderLineOption(
+                choice_id=choice.id,
+                group_code=group.code,
+                choice_code=choice.code,
+                name=choice.name,
+                name_en=choice.name_en,
+                price=choice.price,
+                amount=option.amount,
+            )
+        )
+    key = _line_key(item.code, [(o.group_code, o.choice_code, o.amount) for o in chosen], wanted)
+    quantity = max(1, min(wanted.quantity, MAX_QUANTITY))
+    for line in cart.lines:
+        existing = [(o.group_code, o.choice_code, o.amount) for o in line.options]
+        if line.item_id == item.id and _line_key(line.item_code, existing, line) == key:
+            line.quantity = min(line.quantity + quantity, MAX_QUANTITY)
+            return
+    cart.lines.append(
+        OrderLine(
+            item_id=item.id,
+            item_code=item.code,
+            name=item.name,
+            name_en=item.name_en,
+            unit_price=item.price + sum(o.price for o in chosen),
+            quantity=quantity,
+            excluded=sorted(set(wanted.excluded)),
+            note=wanted.note,
+            options=chosen,
+        )
+    )
+
+
+def _line_key(
+    item_code: str, options: list[tuple[str, str, str | None]], line: WantedLine | OrderLine
+) -> tuple[object, ...]:
+    return (item_code, sorted(options, key=str), sorted(set(line.excluded)), line.note or None)
+
+
+async def set_quantity(
+    session: AsyncSession, *, telegram_id: int, line_id: int, quantity: int, now: datetime
+) -> CartView | None:
+    """Change a line's quantity; 0 removes it."""
+    user = await _user(session, telegram_id)
+    cart = await _open_cart(session, user.id)
+    line = next((ln for ln in cart.lines if ln.id == line_id), None) if cart else None
+    if cart is None or line is None:
+        raise NotFound("cart line", line_id)
+    if quantity <= 0:
+        cart.lines.remove(line)
+    else:
+        line.quantity = min(quantity, MAX_QUANTITY)
+    await session.flush()
+    return await view(session, telegram_id=telegram_id, now=now)
+
+
+async def clear(session: AsyncSession, *, telegram_id: int) -> None:
+    """Empty the resident's cart."""
+    user = await _user(session, telegram_id)
+    cart = await _open_cart(session, user.id)
+    if cart is not None:
+        await session.delete(cart)
+        await session.flush()
+
+
+async def choose_option(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    line_id: int,
+    group: str,
+    choice: str,
+    now: datetime,
+) -> CartView | None:
+    """Fill a line's option (answer to a required-option question), repricing the line."""
+    user = await _user(session, telegram_id)
+    cart = await _open_cart(session, user.id)
+    line = next((ln for ln in cart.lines if ln.id == line_id), None) if cart else None
+    if cart is None or line is None or line.item_id is None:
+        raise NotFound("cart line", line_id)
+    items = await _items(session, cart.merchant_id, {line.item_code})
+    item = items.get(line.item_code)
+    option_group = next((g for g in item.option_groups if g.code == group), None) if item else None
+    picked = (
+        next((c for c in option_group.choices if c.code == choice), None) if option_group else None
+    )
+    if option_group is None or picked is None:
+        raise NotFound("choice", f"{line.item_code}/{group}/{choice}")
+    if picked.sold_out:
+        raise SoldOut(picked.name, picked.name_en)
+    same_group = [o for o in line.options if o.group_code == group]
+    if any(o.choice_code == choice for o in same_group):
+        return await view(session, telegram_id=telegram_id, now=now)  # a double tap
+    if len(same_group) >= option_group.max_select:
+        for old in same_group[: len(same_group) - option_group.max_select + 1]:
+            line.options.remove(old)
+            line.unit_price -= old.price
+    line.options.append(
+        OrderLineOption(
+            choice_id=picked.id,
+            group_code=group,
+            choice_code=choice,
+            name=picked.name,
+            name_en=picked.name_en,
+            price=picked.price,
+        )
+    )
+    line.unit_price += picked.price
+    await session.flush()
+    return await view(session, telegram_id=telegram_id, now=now)
+
+
+async def view(session: AsyncSession, *, telegram_id: int, now: datetime) -> CartView | None:
+    """The resident's cart with prices and what is still to choose, or None when empty."""
+    user = await _user(session, telegram_id)
+    cart = await _open_cart(session, user.id)
+    if cart is None or not cart.lines:
+        return None
+    shop = await catalog.shop(session, merchant_id=cart.merchant_id, now=now)
+    items = await _items(session, cart.merchant_id, {line.item_code for line in cart.lines})
+    missing: list[MissingGroup] = []
+    for line in cart.lines:
+        item = items.get(line.item_code)
+        if item is None:
+            continue
+        for group in item.option_groups:
+            have = sum(1 for o in line.options if o.group_code == group.code)
+            if have < group.min_select:
+                group_view, _ = await catalog.item(session, item_id=item.id)
+                full = next(g for g in group_view.groups if g.code == group.code)
+                missing.append(MissingGroup(line_id=line.id, group=full))
+    subtotal = sum(line.unit_price * line.quantity for line in cart.lines)
+    cart.subtotal = subtotal
+    cart.delivery_fee = shop.delivery_fee
+    cart.total = subtotal + shop.delivery_fee
+    return CartView(
+        order_id=cart.id,
+        shop=shop,
+        lines=tuple(
+            LineView(
+                id=line.id,
+                item_id=line.item_id,
+                item_code=line.item_code,
+                name=line.name,
+                name_en=line.name_en,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                options=tuple(
+                    LineOptionView(
+                        o.group_code, o.choice_code, o.name, o.name_en, o.price, o.amount
+                    )
+                    for o in line.options
+                ),
+                excluded=tuple(line.excluded),
+                note=line.note,
+            )
+            for line in cart.lines
+        ),
+        subtotal=subtotal,
+        delivery_fee=shop.delivery_fee,
+        missing=tuple(missing),
+    )

@@ -1,0 +1,142 @@
+"""The cart: lines from parsed text, merging, options, one shop per cart, availability."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import menu_pack, ordering, users
+from bot.services.errors import OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
+from bot.services.ordering import WantedLine, WantedOption
+from models.region import MenuItem
+from tests.factories import small_pack
+
+SEOUL = ZoneInfo("Asia/Seoul")
+EVENING = datetime(2026, 11, 29, 19, 0, tzinfo=SEOUL)
+MORNING = datetime(2026, 11, 29, 9, 0, tzinfo=SEOUL)
+RESIDENT = 700001
+
+
+@pytest.fixture
+async def region(session: AsyncSession) -> AsyncSession:
+    pack = small_pack()
+    fried = pack["merchants"][0]["menu"][0]
+    fried["options"].append(
+        {
+            "code": "sauce",
+            "name": "소스",
+            "name_en": "Sauce",
+            "min": 1,
+            "max": 1,
+            "choices": [
+                {"code": "plain", "name": "기본", "name_en": "Plain", "price": 0},
+                {"code": "yangnyeom", "name": "양념", "name_en": "Yangnyeom", "price": 1000},
+            ],
+        }
+    )
+    await menu_pack.import_pack(session, pack)
+    await users.touch(session, telegram_id=RESIDENT, first_name="지영")
+    return session
+
+
+async def test_lines_merge_and_price(region: AsyncSession) -> None:
+    fried = WantedLine("hanbit-chicken", "fried", 2, (WantedOption("sauce", "yangnyeom"),))
+    await ordering.add_lines(region, telegram_id=RESIDENT, lines=[fried], now=EVENING)
+    cart = await ordering.add_lines(
+        region,
+        telegram_id=RESIDENT,
+        lines=[fried, WantedLine("hanbit-chicken", "coke")],
+        now=EVENING,
+    )
+    assert [(ln.item_code, ln.quantity, ln.unit_price) for ln in cart.lines] == [
+        ("fried", 4, 19000),
+        ("coke", 1, 2000),
+    ]
+    assert (cart.subtotal, cart.delivery_fee, cart.total) == (78000, 2000, 80000)
+    assert cart.missing == ()
+
+
+async def test_required_option_left_open_is_asked(region: AsyncSession) -> None:
+    cart = await ordering.add_lines(
+        region,
+        telegram_id=RESIDENT,
+        lines=[WantedLine("hanbit-chicken", "fried")],
+        now=EVENING,
+    )
+    assert [m.group.code for m in cart.missing] == ["sauce"]
+    cart = await ordering.choose_option(
+        region,
+        telegram_id=RESIDENT,
+        line_id=cart.lines[0].id,
+        group="sauce",
+        choice="yangnyeom",
+        now=EVENING,
+    )
+    assert cart.missing == ()
+    assert cart.lines[0].unit_price == 19000
+
+
+async def test_other_shop_asks_before_replacing(region: AsyncSession) -> None:
+    await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[WantedLine("hanbit-chicken", "coke")], now=EVENING
+    )
+    jjajang = [WantedLine("cheongna-banjeom", "jjajang")]
+    with pytest.raises(OtherShopInCart) as caught:
+        await ordering.add_lines(region, telegram_id=RESIDENT, lines=jjajang, now=EVENING)
+    assert (caught.value.current, caught.value.wanted) == ("한빛치킨", "청라반점")
+    cart = await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=jjajang, now=EVENING, replace_other_shop=True
+    )
+    assert [ln.item_code for ln in cart.lines] == ["jjajang"]
+
+
+async def test_closed_shop_and_sold_out_item_are_refused(region: AsyncSession) -> None:
+    with pytest.raises(ShopUnavailable):
+        await ordering.add_lines(
+            region,
+            telegram_id=RESIDENT,
+            lines=[WantedLine("cheongna-banjeom", "jjajang")],
+            now=MORNING,
+        )
+    coke = await region.scalar(select(MenuItem).where(MenuItem.code == "coke"))
+    assert coke is not None
+    coke.sold_out = True
+    with pytest.raises(SoldOut):
+        await ordering.add_lines(
+            region, telegram_id=RESIDENT, lines=[WantedLine("hanbit-chicken", "coke")], now=EVENING
+        )
+
+
+async def test_two_shops_in_one_message(region: AsyncSession) -> None:
+    with pytest.raises(SeveralShops):
+        await ordering.add_lines(
+            region,
+            telegram_id=RESIDENT,
+            lines=[
+                WantedLine("hanbit-chicken", "coke"),
+                WantedLine("cheongna-banjeom", "jjajang"),
+            ],
+            now=EVENING,
+        )
+
+
+async def test_quantity_change_and_clear(region: AsyncSession) -> None:
+    cart = await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[WantedLine("hanbit-chicken", "coke", 3)], now=EVENING
+    )
+    assert cart.shortfall == 15000 - 6000
+    line_id = cart.lines[0].id
+    cart = await ordering.set_quantity(
+        region, telegram_id=RESIDENT, line_id=line_id, quantity=1, now=EVENING
+    )
+    assert cart.lines[0].quantity == 1
+    assert (
+        await ordering.set_quantity(
+            region, telegram_id=RESIDENT, line_id=line_id, quantity=0, now=EVENING
+        )
+        is None
+    )
+    await ordering.clear(region, telegram_id=RESIDENT)
+    assert await ordering.view(region, telegram_id=RESIDENT, now=EVENING) is None
