@@ -3,8 +3,11 @@
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # opt in to PTB 23's timedelta retry_after
 
 from bot.config import Settings, SettingsError, load_settings
 

@@ -58,7 +58,6 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(processor or ChatOrderedProcessor())
-        .post_init(_post_init)
     )
     if base_url:
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
@@ -70,7 +69,7 @@ def build_application(
     return application
 
 
-async def _post_init(application: GongbaeApp) -> None:
+async def register_commands(application: GongbaeApp) -> None:
     """Register the command menu in both languages."""
     deps: Deps = application.bot_data["deps"]
     for locale in ("ko", "en"):
@@ -95,6 +94,7 @@ async def start_application(application: GongbaeApp) -> None:
     """Initialize and start the Application; poll unless a webhook URL is configured."""
     deps: Deps = application.bot_data["deps"]
     await application.initialize()
+    await register_commands(application)
     await application.start()
     settings = deps.settings
     if settings.webhook_url:

@@ -4,6 +4,8 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # opt in to PTB 23's timedelta retry_after
+
 import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession

@@ -1,0 +1,164 @@
+"""Run gongbae: web app and bot in one process; with no token, the sandbox and demo data."""
+
+import asyncio
+import contextlib
+import logging
+import socket
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+
+from bot.app import (
+    bot_token,
+    build_application,
+    build_deps,
+    build_web_app,
+    start_application,
+    stop_application,
+)
+from bot.config import Settings
+from bot.sandbox import Limits, Sandbox, create_sandbox_routes
+from bot.services import demo
+from bot.updates import ChatOrderedProcessor
+from handlers.context import Deps, GongbaeApp
+from models import db
+
+logger = logging.getLogger(__name__)
+
+
+class Stack:
+    """Database, web server, sandbox (when no token) and the running Application.
+
+    `async with Stack(settings) as stack:` starts everything and stops it in reverse order;
+    `python main.py run` and the end-to-end tests use the same assembly.
+    """
+
+    def __init__(self, settings: Settings, *, sandbox_limits: Limits | None = None) -> None:
+        self.settings = settings
+        self.sandbox_limits = sandbox_limits
+        self.engine = db.create_engine(settings.database_url)
+        self.deps: Deps = build_deps(settings, self.engine)
+        self.processor = ChatOrderedProcessor()
+        self.sandbox: Sandbox | None = None
+        self.application: GongbaeApp | None = None
+        self.server: uvicorn.Server | None = None
+        self._server_task: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
+        self.port = settings.web_port
+
+    @property
+    def url(self) -> str:
+        """The web app's base URL (with the real port when 0 was asked for)."""
+        host = self.settings.web_host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    async def __aenter__(self) -> Self:
+        await self.start_web()
+        await self.start_bot()
+        return self
+
+    async def start_web(self) -> None:
+        """Migrate the database, seed the sandbox, and start serving HTTP."""
+        # Bind first, so the sandbox's Bot API URL (with an ephemeral port) is known.
+        family = socket.AF_INET6 if ":" in self.settings.web_host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((self.settings.web_host, self.settings.web_port))
+        self.port = self._socket.getsockname()[1]
+        await db.upgrade(self.engine)
+        routes = []
+        if self.settings.sandbox:
+            self.sandbox = Sandbox(token=bot_token(self.settings), limits=self.sandbox_limits)
+            async with self.deps.sessions.begin() as session:
+                personas = await demo.seed(
+                    session, self.settings.demo_pack, self.settings.demo_personas
+                )
+            for p in personas:
+                self.sandbox.add_user(
+                    p.telegram_id,
+                    p.first_name,
+                    p.last_name,
+                    p.username,
+                    p.language_code,
+                    key=p.key,
+                    role=p.role.value,
+                    shop=p.merchant,
+                    title=p.title,
+                )
+            routes = create_sandbox_routes(self.sandbox)
+        # The web app is built before the Application exists: it reaches it through the stack.
+        self.application = build_application(
+            self.deps, base_url=self._bot_api_base(), processor=self.processor
+        )
+        web_app = build_web_app(self.deps, self.engine, self.application, routes)
+        config = uvicorn.Config(
+            web_app,
+            host=self.settings.web_host,
+            port=self.settings.web_port,
+            log_level="warning",
+            lifespan="off",
+        )
+        self.server = uvicorn.Server(config)
+        self._server_task = asyncio.create_task(self.server.serve(sockets=[self._socket]))
+        while not self.server.started:
+            if self._server_task.done():
+                self._server_task.result()  # raises the server's error
+                raise OSError(f"web server on {self.url} did not start")
+            await asyncio.sleep(0.01)
+
+    async def start_bot(self) -> None:
+        """Start the Application (polling, or webhook when configured)."""
+        assert self.application is not None  # noqa: S101 (start_web ran)
+        await start_application(self.application)
+
+    def _bot_api_base(self) -> str | None:
+        if self.settings.sandbox:
+            return self.url
+        return self.settings.telegram_api_base_url
+
+    async def wait_closed(self) -> None:
+        """Run until the web server stops (Ctrl-C or SIGTERM)."""
+        if self._server_task is not None:
+            await self._server_task
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop the bot, then the web server, then the sandbox and the database pool."""
+        if self.application is not None:
+            await stop_application(self.application)
+        if self.server is not None and self._server_task is not None:
+            self.server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._server_task
+        if self.sandbox is not None:
+            await self.sandbox.aclose()
+        if self._socket is not None:
+            self._socket.close()
+        await self.engine.dispose()
+
+
+async def serve(settings: Settings) -> None:
+    """Run until interrupted, saying first where to open the web chat."""
+    stack = Stack(settings)
+    try:
+        await stack.start_web()
+        if stack.sandbox is not None:
+            print(  # noqa: T201 (the first line a person reads)
+                f"gongbae sandbox: open {stack.url}/ in your browser "
+                "(demo region 인천 서구; no Telegram token set)",
+                flush=True,
+            )
+        else:
+            print(f"gongbae running; web app at {stack.url}/ (healthz, readyz)", flush=True)  # noqa: T201
+        await stack.start_bot()
+        await stack.wait_closed()
+    finally:
+        await stack.close()

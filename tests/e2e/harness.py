@@ -1,0 +1,70 @@
+"""End-to-end client: act as a persona in the sandbox and read what the real bot answered."""
+
+import asyncio
+from typing import Any
+
+from bot.runner import Stack
+from bot.sandbox import MessageRecord, Sandbox
+
+TIMEOUT = 10.0
+
+
+class ChatClient:
+    """Send text and press buttons as a persona; each call returns once the bot has answered.
+
+    It waits for the update to be handled (ChatOrderedProcessor tells when), never sleeps,
+    and returns the bot messages that were sent or edited while handling it.
+    """
+
+    def __init__(self, stack: Stack) -> None:
+        assert stack.sandbox is not None
+        self.stack = stack
+        self.sandbox: Sandbox = stack.sandbox
+
+    def user_id(self, who: int | str) -> int:
+        """A persona key (resident-jiyoung) or Telegram id, as a Telegram id."""
+        return self.sandbox.find_user(who).id
+
+    def _versions(self, chat_id: int) -> dict[int, int]:
+        return {m.message_id: m.version for m in self.sandbox.bot_messages(chat_id)}
+
+    async def _handled(self, chat_id: int, update: dict[str, Any]) -> list[MessageRecord]:
+        before = self._versions(chat_id)
+        async with asyncio.timeout(TIMEOUT):
+            await self.stack.processor.wait_processed(update["update_id"])
+        return [
+            m
+            for m in self.sandbox.bot_messages(chat_id)
+            if before.get(m.message_id) != m.version and not m.deleted
+        ]
+
+    async def send(self, who: int | str, text: str) -> list[MessageRecord]:
+        """Write `text` as the persona; return the bot's new or edited messages."""
+        chat_id = self.user_id(who)
+        return await self._handled(chat_id, self.sandbox.send_text(chat_id, text))
+
+    async def press(self, who: int | str, label: str) -> list[MessageRecord]:
+        """Press the newest inline button labelled `label`; return what changed."""
+        chat_id = self.user_id(who)
+        return await self._handled(chat_id, self.sandbox.press_button(chat_id, label))
+
+    async def press_data(self, who: int | str, message_id: int, data: str) -> list[MessageRecord]:
+        """Press with raw callback_data (forged or replayed buttons), even if not shown."""
+        chat_id = self.user_id(who)
+        update = self.sandbox.press(chat_id, message_id, data, strict=False)
+        return await self._handled(chat_id, update)
+
+    def last(self, who: int | str) -> MessageRecord:
+        """The newest bot message in the persona's chat."""
+        message = self.sandbox.last_bot_message(self.user_id(who))
+        assert message is not None, "the bot has not written to this chat"
+        return message
+
+    def buttons(self, who: int | str) -> list[str]:
+        """Labels of the inline buttons on the newest bot message."""
+        return [button["text"] for row in self.last(who).buttons() for button in row]
+
+    def answers(self, who: int | str) -> list[str]:
+        """Texts of the callback answers (toasts and alerts) shown to the persona."""
+        chat_id = self.user_id(who)
+        return [a.text or "" for a in self.sandbox.callback_answers if a.chat_id == chat_id]
