@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -234,3 +234,68 @@ def _item_view(item: MenuItem, groups: tuple[GroupView, ...] = ()) -> ItemView:
         sold_out=item.sold_out,
         groups=groups,
     )
+
+
+async def export_pack(session: AsyncSession) -> dict[str, Any]:
+    """The region's active menus as a menu pack (DESIGN.md format), for the parser's index."""
+    found = await region(session)
+    merchants = await session.scalars(
+        select(Merchant)
+        .where(Merchant.region_id == found.id, Merchant.active.is_(True))
+        .order_by(Merchant.position)
+        .options(
+            selectinload(Merchant.items)
+            .selectinload(MenuItem.option_groups)
+            .selectinload(OptionGroup.choices)
+        )
+    )
+    return {
+        "region": {
+            "code": found.code,
+            "name": found.name,
+            "name_en": found.name_en,
+            "currency": found.currency,
+        },
+        "merchants": [
+            {
+                "code": m.code,
+                "name": m.name,
+                "name_en": m.name_en,
+                "category": m.category,
+                "aliases": list(m.aliases),
+                "menu": [
+                    {
+                        "code": i.code,
+                        "name": i.name,
+                        "name_en": i.name_en,
+                        "aliases": list(i.aliases),
+                        "price": i.price,
+                        "category": i.category,
+                        "options": [
+                            {
+                                "code": g.code,
+                                "name": g.name,
+                                "name_en": g.name_en,
+                                "min": g.min_select,
+                                "max": g.max_select,
+                                "choices": [
+                                    {
+                                        "code": c.code,
+                                        "name": c.name,
+                                        "name_en": c.name_en,
+                                        "price": c.price,
+                                        "aliases": list(c.aliases),
+                                    }
+                                    for c in g.choices
+                                ],
+                            }
+                            for g in i.option_groups
+                        ],
+                    }
+                    for i in m.items
+                    if i.active
+                ],
+            }
+            for m in merchants
+        ],
+    }

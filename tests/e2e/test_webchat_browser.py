@@ -1,0 +1,76 @@
+"""The sandbox web chat in headless Chromium: a resident browses shops in ko and en."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+
+from bot.runner import Stack
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "webchat.png"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest_asyncio.fixture
+async def page() -> AsyncIterator[Page]:
+    """A page in Debian's headless Chromium (installed by ./dev test; never downloaded)."""
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: apt-get install chromium"  # noqa: ASYNC240
+    async with async_playwright() as playwright:
+        browser: Browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        context = await browser.new_context(viewport={"width": 1500, "height": 900})
+        yield await context.new_page()
+        await browser.close()
+
+
+async def _say(column: Locator, text: str) -> None:
+    await column.get_by_test_id("input").fill(text)
+    await column.get_by_test_id("send").click()
+
+
+def _last_bot_text(column: Locator) -> Locator:
+    return column.locator('[data-testid="bubble"][data-from="bot"]').last
+
+
+async def test_resident_browses_in_korean_and_english(stack: Stack, page: Page) -> None:
+    await page.goto(f"{stack.url}/")
+    jiyoung = page.locator('[data-persona="resident-jiyoung"]')
+    alex = page.locator('[data-persona="resident-alex"]')
+    await expect(jiyoung).to_be_visible()
+    await expect(alex).to_be_visible()
+
+    await _say(jiyoung, "/start")
+    await jiyoung.get_by_role("button", name="한국어").click()
+    await expect(_last_bot_text(jiyoung)).to_contain_text("지영님, 안녕하세요!")
+    await jiyoung.get_by_role("button", name="🍽 가게 둘러보기").click()
+    await jiyoung.get_by_role("button", name="🍗 치킨 (2)").click()
+    await expect(_last_bot_text(jiyoung)).to_contain_text("최소주문")
+    await jiyoung.get_by_role("button", name="한빛치킨").click()
+    await expect(_last_bot_text(jiyoung)).to_contain_text("후라이드치킨")
+    await expect(_last_bot_text(jiyoung)).to_contain_text("원")
+
+    await _say(alex, "/start")
+    await alex.get_by_role("button", name="English").click()
+    await expect(_last_bot_text(alex)).to_contain_text("Hello, Alex!")
+    await alex.get_by_role("button", name="🍽 Browse shops").click()
+    await alex.get_by_role("button", name="☕ Café & dessert (2)").click()
+    await expect(_last_bot_text(alex)).to_contain_text("minimum ₩")
+    await alex.get_by_test_id("inline-button").first.click()
+    await expect(_last_bot_text(alex)).to_contain_text("Americano")
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    await page.screenshot(path=SCREENSHOT)
