@@ -1,0 +1,87 @@
+"""The web chat in headless Chromium, with the echo bot polling the sandbox."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, async_playwright, expect
+
+from tests.sandbox.conftest import EN_USER, KO_USER, OWNER, Served
+from tests.sandbox.test_polling import polling
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest_asyncio.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Debian Chromium (never `playwright install`)."""
+    if not CHROMIUM.exists():  # noqa: ASYNC240 (one stat before launching)
+        pytest.skip(f"{CHROMIUM} is not installed")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        await launched.close()
+
+
+async def test_chat_api_long_poll(served: Served) -> None:
+    sandbox = served.sandbox
+    async with httpx.AsyncClient(base_url=served.base) as client:
+        personas = (await client.get("/sandbox/api/personas")).json()["personas"]
+        assert [p["key"] for p in personas] == ["jimin", "alex", "hanbit-owner"]
+        first = (await client.get(f"/sandbox/api/chat/{KO_USER}?since=0")).json()
+        sent = await client.post("/sandbox/api/send", json={"persona": "jimin", "text": "<b>hi"})
+        assert sent.json()["ok"]
+        after = (await client.get(f"/sandbox/api/chat/{KO_USER}?since={first['version']}")).json()
+        [message] = after["messages"]
+        assert message["from"] == "user"
+        assert message["html"] == "&lt;b&gt;hi"
+        located = await client.post("/sandbox/api/location", json={"user_id": EN_USER})
+        assert located.json()["ok"]
+        bad = await client.post(
+            "/sandbox/api/press", json={"user_id": KO_USER, "message_id": 1, "callback_data": "x"}
+        )
+        assert bad.status_code == 400
+    assert sandbox.messages(EN_USER)[0].location == {"latitude": 37.5454, "longitude": 126.676}
+
+
+@pytest.mark.browser
+async def test_web_chat_echo_and_button(served: Served, browser: Browser) -> None:
+    sandbox = served.sandbox
+    async with polling(served):
+        page = await browser.new_page()
+        try:
+            await page.goto(f"{served.base}/")
+            column = page.locator('[data-persona="jimin"]')
+            await expect(column).to_be_visible()
+            await expect(page.locator('[data-persona="hanbit-owner"]')).to_be_visible()
+            await column.get_by_test_id("input").fill("김치찌개 1개 & 밥")
+            await column.get_by_test_id("input").press("Enter")
+
+            echo = column.locator('[data-testid="bubble"][data-from="bot"]')
+            await expect(echo.get_by_test_id("bubble-text")).to_have_text("김치찌개 1개 & 밥")
+            user_bubble = column.locator('[data-testid="bubble"][data-from="user"]')
+            await expect(user_bubble.get_by_test_id("bubble-text")).to_have_text(
+                "김치찌개 1개 & 밥"
+            )
+            await expect(column.get_by_test_id("input")).to_have_value("")
+
+            await column.get_by_test_id("inline-button").click()
+            await expect(column.get_by_test_id("toast")).to_have_text("눌렀어요 / pressed")
+            await expect(echo.get_by_test_id("bubble-text")).to_have_text("pressed: again")
+            await expect(column.get_by_test_id("inline-button")).to_have_count(0)
+            assert sandbox.messages(OWNER) == []
+        finally:
+            await page.close()
