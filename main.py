@@ -2,14 +2,14 @@
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # opt in to PTB 23's timedelta retry_after
 
-from bot.config import Settings, SettingsError, load_settings
+from bot import logs
+from bot.config import SettingsError, load_settings
 
 EXIT_USAGE = 2
 
@@ -35,18 +35,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors are one clear line on stderr and exit status 2."""
     argv = sys.argv[1:] if argv is None else argv
@@ -60,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         print(err, file=sys.stderr)
         return EXIT_USAGE
-    _configure_logging(settings)
+    logs.configure(settings.log_level)
     command = args.command or "run"
     try:
         if command == "run":

@@ -9,6 +9,7 @@ from typing import Self
 
 import uvicorn
 
+from bot import logs
 from bot.app import (
     bot_token,
     build_application,
@@ -60,6 +61,7 @@ class Stack:
 
     async def start_web(self) -> None:
         """Migrate the database, seed the sandbox, and start serving HTTP."""
+        logs.quiet_libraries()
         # Bind first, so the sandbox's Bot API URL (with an ephemeral port) is known.
         family = socket.AF_INET6 if ":" in self.settings.web_host else socket.AF_INET
         # IPPROTO_TCP lets asyncio set TCP_NODELAY (else ~40 ms per keep-alive request)

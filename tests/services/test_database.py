@@ -1,0 +1,29 @@
+"""The database as configured: SQLite in WAL mode with foreign keys; migrations current."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from models import db
+from models.region import MenuItem
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.sqlite3'}")
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    await engine.dispose()
+
+
+async def test_migrations_are_at_head(engine: AsyncEngine) -> None:
+    assert await db.current_revision(engine) == db.head_revision()
+
+
+async def test_foreign_keys_are_enforced(session: AsyncSession) -> None:
+    session.add(MenuItem(merchant_id=987654, code="ghost", name="유령", name_en="Ghost", price=1))
+    with pytest.raises(IntegrityError):
+        await session.flush()
