@@ -47,7 +47,12 @@ async def on_error(update: object, context: Ctx) -> None:
     if isinstance(error, BadRequest) and "message is not modified" in error.message:
         return  # a double tap on the same button: nothing to change
     tr = await context.translator_for(user) if user is not None else context.tr(None)
-    if isinstance(error, InvalidCallback | NotFound):
+    if isinstance(error, NotFound) and error.kind == "region":
+        logger.error("No region imported yet; run: python main.py import-menu PACK")
+        text = tr(
+            "gongbae is not open here yet: no shops have been added. Please try again later."
+        )
+    elif isinstance(error, InvalidCallback | NotFound):
         logger.info("Stale or forged input in update %s: %r", update.update_id, error)
         text = tr("This button is no longer valid. Please use /start to begin again.")
     else:
