@@ -1,8 +1,9 @@
 """People who write to the bot, and the addresses they deliver to."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Role, TimestampMixin, intpk, tg_id
@@ -25,6 +26,10 @@ class User(TimestampMixin, Base):
     night_consent_at: Mapped[datetime | None]
     blocked_at: Mapped[datetime | None]  # the user blocked the bot (403 on send)
     forgotten_at: Mapped[datetime | None]
+    # What the bot waits for from this user (an address, a review text...), kept in the
+    # database so that any instance, after any restart, reads the next message right.
+    awaiting: Mapped[str | None] = mapped_column(String(32))
+    awaiting_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     addresses: Mapped[list["Address"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Address.id"

@@ -1,6 +1,7 @@
 """Shared fixtures: a real database per backend (SQLite file, PostgreSQL server)."""
 
 import os
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -8,6 +9,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")  # opt in to PTB 23's timedelta retr
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models import db
@@ -32,13 +34,32 @@ def backend_url(backend: str, folder: Path) -> str:
 async def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[AsyncEngine]:
-    """A migrated database on each backend, from an empty schema."""
-    url = backend_url(request.param, tmp_path_factory.mktemp("db"))
-    created = db.create_engine(url)
-    await db.downgrade(created, "base")  # PostgreSQL is shared: start from nothing
-    await db.upgrade(created)
-    yield created
-    await created.dispose()
+    """A migrated database on each backend, from an empty schema.
+
+    The PostgreSQL server is shared (other checkouts may be testing at the same time), so
+    each run gets a schema of its own in database `test`, dropped at the end.
+    """
+    if request.param == "sqlite":
+        created = db.create_engine(backend_url("sqlite", tmp_path_factory.mktemp("db")))
+        await db.upgrade(created)
+        yield created
+        await created.dispose()
+        return
+    schema = f"t_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = db.create_engine(POSTGRES_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA {schema}"))
+    created = db.create_engine(
+        POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}}
+    )
+    try:
+        await db.upgrade(created)
+        yield created
+    finally:
+        await created.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        await admin.dispose()
 
 
 @pytest_asyncio.fixture

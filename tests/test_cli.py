@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from models.db import head_revision
 from tests.factories import small_pack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,5 +77,6 @@ def test_missing_and_broken_files_are_one_line(tmp_path: Path) -> None:
 
 def test_db_upgrade_and_downgrade(tmp_path: Path) -> None:
     db = tmp_path / "gongbae.sqlite3"
-    assert run("db", "upgrade", db=db).stdout == "database at revision 0001; head is 0001\n"
-    assert run("db", "downgrade", db=db).stdout == "database at revision (empty); head is 0001\n"
+    head = head_revision()
+    assert run("db", "upgrade", db=db).stdout == f"database at revision {head}; head is {head}\n"
+    assert run("db", "downgrade", db=db).stdout == f"database at revision (empty); head is {head}\n"
