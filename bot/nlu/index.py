@@ -1,0 +1,409 @@
+"""Build the menu index of a region once: name keys, parts, 초성, romanised and typo keys."""
+
+import re
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from bot.nlu import lexicon
+from bot.nlu.normalize import (
+    choseong,
+    deletions,
+    is_hangul,
+    key,
+    latin_words,
+    loose_jamo,
+    romanize,
+    skeleton,
+)
+
+EXTRA_AFFIXES = ("추가", "extra", "add", "more")
+SHOP_SUFFIXES = ("치킨", "피자", "커피", "분식", "반점", "짬뽕", "버거", "밥상", "식당", "카페",
+                 "김밥", "족발", "보쌈", "떡볶이", "국수", "베이커리", "빵집", "포차", "chicken",
+                 "pizza", "coffee", "cafe", "café", "bakery", "burger", "banjeom", "bunsik",
+                 "kitchen", "chinese")  # fmt: skip
+SIZE_SUFFIX = re.compile(r"\s*\d+(?:\.\d+)?\s*(?:l|ml|리터|cm|인치|g|kg|oz|개|조각|pcs)\s*$", re.I)
+ENGLISH_HEADS = ("burger", "shake", "cake", "ball", "balls", "bread", "roll", "rolls", "wings",
+                 "fries", "soup", "stew", "rice", "noodles", "pizza", "latte", "tea", "ade",
+                 "smoothie", "juice", "coke", "pie", "bowl", "chicken", "dog", "sandwich")  # fmt: skip
+GENERIC_WORDS = frozenset(
+    {w for words in lexicon.CATEGORY_WORDS.values() for w in words} | set(ENGLISH_HEADS)
+)
+MIN_FUZZY_JAMO = 4
+# words that never stand for an item by being part of its name: markers, fillers, choices
+NOT_PARTS = frozenset(
+    key(w)
+    for w in (
+        lexicon.EXTRA | lexicon.LIGHT | lexicon.EXCLUDE | lexicon.FILLER | lexicon.ORDER
+        | lexicon.PART_STOP | {w for group in lexicon.SYNONYMS for w in group}
+    )
+)
+MIN_FUZZY_LATIN = 5
+
+
+class ParseError(ValueError):
+    """A menu pack or request the parser cannot use; the message says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceRef:
+    """A choice of one of an item's option groups, as a key names it."""
+
+    group: str
+    choice: str
+    single: bool  # the group takes one choice at most (size, temperature ...)
+    order: int  # position in the pack, for a stable output order
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One menu item of one shop."""
+
+    merchant: int
+    code: str
+    name_key: str
+    category: str | None
+    choices: dict[str, tuple[ChoiceRef, ...]]  # shared between items with the same options
+
+
+@dataclass(frozen=True, slots=True)
+class Merchant:
+    """One shop: its code and the range of its items' ids."""
+
+    code: str
+    category: str
+    first: int
+    last: int  # one past the last item id
+
+
+@dataclass(frozen=True, slots=True)
+class MenuIndex:
+    """Everything parse needs to read a message against a region's menus."""
+
+    merchants: tuple[Merchant, ...]
+    items: tuple[Item, ...]
+    merchant_codes: dict[str, int]
+    merchant_keys: dict[str, tuple[int, ...]]
+    names: dict[str, list[int]]  # exact name or alias key -> item ids, ascending
+    heads: dict[str, tuple[str, ...]]  # the head of names (치킨, pizza) -> those names
+    parts: dict[str, tuple[str, ...]]  # another part of names (치킨 in 치킨무) -> those names
+    choice_keys: frozenset[str]
+    initials: dict[str, tuple[str, ...]]  # 초성 -> name keys
+    romans: dict[str, tuple[str, ...]]  # sound skeleton -> name or part keys
+    part_romans: dict[str, tuple[str, ...]]  # sound skeleton of a Hangul part -> part keys
+    typo_hangul: dict[str, tuple[str, ...]]  # jamo with one left out -> jamo of keys
+    typo_latin: dict[str, tuple[str, ...]]  # skeleton with one left out -> skeletons
+    jamo_keys: dict[str, tuple[str, ...]]  # loose jamo string -> keys
+    max_key_len: int
+
+    def ids_in(self, ids: list[int], merchant: int | None) -> list[int]:
+        """Return the ids of a sorted list that belong to a merchant (all when None)."""
+        if merchant is None:
+            return ids
+        shop = self.merchants[merchant]
+        return ids[bisect_left(ids, shop.first) : bisect_left(ids, shop.last)]
+
+    def known(self, word_key: str) -> bool:
+        """Tell whether a key names an item, part, choice or shop of the region."""
+        return (
+            word_key in self.names
+            or word_key in self.heads
+            or word_key in self.parts
+            or word_key in self.choice_keys
+            or word_key in self.merchant_keys
+        )
+
+
+def _fail(path: str, problem: str) -> ParseError:
+    return ParseError(f"menu pack {path}: {problem}")
+
+
+def _text(obj: dict[str, Any], field: str, path: str, required: bool = True) -> str | None:
+    value = obj.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(f"{path}.{field}", "must be a non-empty string")
+    return value
+
+
+def _aliases(obj: dict[str, Any], path: str) -> list[str]:
+    value = obj.get("aliases", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(f"{path}.aliases", "must be a list of strings")
+    return [v for v in value if v.strip()]
+
+
+def _list(obj: dict[str, Any], field: str, path: str, required: bool = True) -> list[Any]:
+    value = obj.get(field)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list):
+        raise _fail(f"{path}.{field}", "must be a list")
+    return value
+
+
+def _object(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(path, "must be an object")
+    return value
+
+
+def _choice_surfaces(choice: dict[str, Any], path: str) -> list[str]:
+    """Return the keys that name a choice: its names, aliases and their synonyms."""
+    surfaces = [_text(choice, "name", path), _text(choice, "name_en", path, False)]
+    surfaces += _aliases(choice, path)
+    keys = {key(s) for s in surfaces if s}
+    for group in _synonym_keys():
+        if group & keys:
+            keys |= group
+    for k in list(keys):
+        for affix in EXTRA_AFFIXES:  # "샷추가" is also named by "샷"
+            if k.endswith(affix) and len(k) > len(affix):
+                keys.add(k[: -len(affix)])
+            if k.startswith(affix) and len(k) > len(affix):
+                keys.add(k[len(affix) :])
+    return sorted(k for k in keys if k)
+
+
+@cache
+def _synonym_keys() -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(key(word) for word in group) for group in lexicon.SYNONYMS)
+
+
+def _choice_table(groups: list[Any], path: str) -> dict[str, tuple[ChoiceRef, ...]]:
+    table: dict[str, list[ChoiceRef]] = defaultdict(list)
+    order = 0
+    for g_index, raw_group in enumerate(groups):
+        g_path = f"{path}.options[{g_index}]"
+        group = _object(raw_group, g_path)
+        group_code = _text(group, "code", g_path)
+        assert group_code is not None  # noqa: S101 - _text raised otherwise
+        single = group.get("max") == 1
+        for c_index, raw_choice in enumerate(_list(group, "choices", g_path)):
+            c_path = f"{g_path}.choices[{c_index}]"
+            choice = _object(raw_choice, c_path)
+            choice_code = _text(choice, "code", c_path)
+            assert choice_code is not None  # noqa: S101
+            for choice_key in _choice_surfaces(choice, c_path):
+                table[choice_key].append(ChoiceRef(group_code, choice_code, single, order))
+            order += 1
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def _name_parts(name: str, name_key: str) -> tuple[set[str], set[str]]:
+    """Return the parts of a name a person may say alone: (heads, other parts).
+
+    Names are head-final in Korean and English: "치킨" heads 후라이드치킨 but only starts 치킨무.
+    """
+    heads: set[str] = set()
+    parts: set[str] = set()
+    words = latin_words(name)
+    if words and all(w.isascii() for w in words):
+        last = words[-1]
+        for head in ENGLISH_HEADS:  # "milkshake" is a shake, "cheeseburger" a burger
+            if last.endswith(head) and len(last) > len(head) + 2:
+                heads.add(head)
+        for size in range(1, len(words)):
+            for start in range(len(words) - size + 1):
+                piece = words[start : start + size]
+                if any(w in lexicon.EN_STOP or w.isdigit() for w in piece):
+                    continue
+                part = "".join(piece)
+                if part not in NOT_PARTS:
+                    (heads if start + size == len(words) else parts).add(part)
+        return heads, parts - heads
+    hangul = "".join(c for c in name_key if is_hangul(c))
+    for cut in range(2, len(hangul)):
+        parts.add(hangul[:cut])
+        heads.add(hangul[-cut:])
+    if len(hangul) >= 2 and hangul != name_key:  # "코카콜라 1.25L": 코카콜라
+        heads.add(hangul)
+    spaced = name.split()
+    for position, word in enumerate(spaced):
+        word_key = key(word)
+        if len(word_key) >= 2 and word_key != name_key:
+            (heads if position == len(spaced) - 1 else parts).add(word_key)
+    heads.discard(name_key)
+    parts.discard(name_key)
+    return heads - NOT_PARTS, parts - heads - NOT_PARTS
+
+
+def build_index(pack: dict[str, Any]) -> MenuIndex:
+    """Build the menu index of all shops of a parsed menu pack; ParseError when it is bad."""
+    if not isinstance(pack, dict):
+        raise ParseError("menu pack: must be a JSON object with region and merchants")
+    raw_merchants = _list(pack, "merchants", "pack")
+    if not raw_merchants:
+        raise _fail("merchants", "must be a non-empty list")
+    merchants: list[Merchant] = []
+    items: list[Item] = []
+    merchant_codes: dict[str, int] = {}
+    merchant_keys: dict[str, list[int]] = defaultdict(list)
+    names: dict[str, list[int]] = defaultdict(list)
+    display: dict[str, str] = {}  # name key -> a name as written, for its parts
+    choice_keys: set[str] = set()
+    tables: dict[str, dict[str, tuple[ChoiceRef, ...]]] = {}
+    for m_index, raw_merchant in enumerate(raw_merchants):
+        m_path = f"merchants[{m_index}]"
+        merchant = _object(raw_merchant, m_path)
+        code = _text(merchant, "code", m_path)
+        assert code is not None  # noqa: S101
+        if code in merchant_codes:
+            raise _fail(f"{m_path}.code", f"duplicate code {code!r}")
+        merchant_codes[code] = m_index
+        category = merchant.get("category") if isinstance(merchant.get("category"), str) else ""
+        shop_names = [_text(merchant, "name", m_path), _text(merchant, "name_en", m_path, False)]
+        shop_names += _aliases(merchant, m_path)
+        shop_keys = {key(n) for n in shop_names if n}
+        for shop_key in list(shop_keys):
+            for suffix in SHOP_SUFFIXES:
+                if shop_key.endswith(suffix) and len(shop_key) - len(suffix) >= 2:
+                    shop_keys.add(shop_key[: -len(suffix)])
+        for shop_name in shop_names:  # "cheongna banjeom": "cheongna"
+            first_word = latin_words(shop_name or "")[:1]
+            if (
+                first_word
+                and len(first_word[0]) >= 4
+                and shop_name
+                and len(shop_name.split()) > 1
+                and first_word[0] not in GENERIC_WORDS
+            ):
+                shop_keys.add(first_word[0])
+        for shop_key in shop_keys:
+            if shop_key:
+                merchant_keys[shop_key].append(m_index)
+        first = len(items)
+        seen_codes: set[str] = set()
+        for i_index, raw_item in enumerate(_list(merchant, "menu", m_path)):
+            i_path = f"{m_path}.menu[{i_index}]"
+            item = _object(raw_item, i_path)
+            item_code = _text(item, "code", i_path)
+            assert item_code is not None  # noqa: S101
+            if item_code in seen_codes:
+                raise _fail(f"{i_path}.code", f"duplicate code {item_code!r}")
+            seen_codes.add(item_code)
+            groups = _list(item, "options", i_path, required=False)
+            signature = repr(groups)
+            if signature not in tables:
+                tables[signature] = _choice_table(groups, i_path)
+            table = tables[signature]
+            choice_keys.update(table)
+            item_names = [_text(item, "name", i_path), _text(item, "name_en", i_path, False)]
+            item_names += _aliases(item, i_path)
+            item_names += [
+                SIZE_SUFFIX.sub("", n) for n in item_names if n and SIZE_SUFFIX.search(n)
+            ]
+            item_id = len(items)
+            name_keys: list[str] = []
+            for raw_name in item_names:
+                if not raw_name:
+                    continue
+                name_key = key(raw_name)
+                if not name_key:
+                    continue
+                if name_key not in name_keys:
+                    name_keys.append(name_key)
+                    names[name_key].append(item_id)
+                display.setdefault(name_key, raw_name)
+            item_category = item.get("category")  # the shop's category is too broad here
+            items.append(
+                Item(
+                    merchant=m_index,
+                    code=item_code,
+                    name_key=name_keys[0],
+                    category=item_category if isinstance(item_category, str) else None,
+                    choices=table,
+                )
+            )
+        merchants.append(Merchant(code, category, first, len(items)))
+    return _finish(merchants, items, merchant_codes, merchant_keys, names, display, choice_keys)
+
+
+def _finish(
+    merchants: list[Merchant],
+    items: list[Item],
+    merchant_codes: dict[str, int],
+    merchant_keys: dict[str, list[int]],
+    names: dict[str, list[int]],
+    display: dict[str, str],
+    choice_keys: set[str],
+) -> MenuIndex:
+    """Derive the part, 초성, romanised and typo tables from the name table."""
+    heads: dict[str, set[str]] = defaultdict(set)
+    parts: dict[str, set[str]] = defaultdict(set)
+    initials: dict[str, set[str]] = defaultdict(set)
+    romans: dict[str, set[str]] = defaultdict(set)
+    part_romans: dict[str, set[str]] = defaultdict(set)
+    for name_key, raw_name in display.items():
+        name_heads, name_parts = _name_parts(raw_name, name_key)
+        for part in name_heads:
+            heads[part].add(name_key)
+        for part in name_parts:
+            parts[part].add(name_key)
+        if any(is_hangul(c) for c in name_key):
+            initials[choseong(name_key)].add(name_key)
+            romans[skeleton(romanize(name_key))].add(name_key)
+        elif name_key.isascii():
+            romans[skeleton(name_key)].add(name_key)
+    categories: dict[str, set[int]] = defaultdict(set)
+    for item_id, item in enumerate(items):
+        for word in lexicon.CATEGORY_WORDS.get(item.category or "", ()):
+            categories[key(word)].add(item_id)
+    for word_key, ids in categories.items():  # category words point at the names they cover
+        for item_id in ids:
+            heads[word_key].add(items[item_id].name_key)
+    heads_final = {k: tuple(sorted(v)) for k, v in heads.items()}
+    parts_final = {k: tuple(sorted(v)) for k, v in parts.items()}
+    for part_key in [*heads_final, *parts_final]:
+        if len(part_key) >= 2 and all(is_hangul(c) for c in part_key):
+            initials[choseong(part_key)].add(part_key)
+            sound = skeleton(romanize(part_key))
+            if len(sound) >= 4:
+                part_romans[sound].add(part_key)
+    for part_key in [*heads_final, *parts_final]:
+        if part_key.isascii() and len(part_key) >= MIN_FUZZY_LATIN:
+            romans[skeleton(part_key)].add(part_key)
+    typo_hangul: dict[str, set[str]] = defaultdict(set)
+    jamo_keys: dict[str, set[str]] = defaultdict(set)
+    typo_latin: dict[str, set[str]] = defaultdict(set)
+    fuzzy_words = set(names) | {
+        k for k in [*heads_final, *parts_final] if k in categories or _is_word(k)
+    }
+    for word_key in fuzzy_words:
+        if all(is_hangul(c) for c in word_key):
+            spelled = loose_jamo(word_key)
+            if len(spelled) >= MIN_FUZZY_JAMO:
+                jamo_keys[spelled].add(word_key)
+                typo_hangul[spelled].add(spelled)
+                for variant in deletions(spelled):
+                    typo_hangul[variant].add(spelled)
+    for sound in romans:
+        if len(sound) >= MIN_FUZZY_LATIN:
+            typo_latin[sound].add(sound)
+            for variant in deletions(sound):
+                typo_latin[variant].add(sound)
+    return MenuIndex(
+        merchants=tuple(merchants),
+        items=tuple(items),
+        merchant_codes=merchant_codes,
+        merchant_keys={k: tuple(v) for k, v in merchant_keys.items()},
+        names=dict(names),
+        heads=heads_final,
+        parts=parts_final,
+        choice_keys=frozenset(choice_keys),
+        initials={k: tuple(sorted(v)) for k, v in initials.items()},
+        romans={k: tuple(sorted(v)) for k, v in romans.items()},
+        part_romans={k: tuple(sorted(v)) for k, v in part_romans.items()},
+        typo_hangul={k: tuple(sorted(v)) for k, v in typo_hangul.items()},
+        typo_latin={k: tuple(sorted(v)) for k, v in typo_latin.items()},
+        jamo_keys={k: tuple(sorted(v)) for k, v in jamo_keys.items()},
+        max_key_len=max((len(k) for k in names), default=1),
+    )
+
+
+def _is_word(part_key: str) -> bool:
+    """Tell whether a part is worth typo look-up: a Latin word, not a cut of Hangul."""
+    return part_key.isascii() and len(part_key) >= MIN_FUZZY_LATIN
