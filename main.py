@@ -72,9 +72,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def admin_errors() -> tuple[type[BaseException], ...]:
     """Failures that deserve one line, not a traceback."""
-    from bot.admin import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    return (CommandError, OSError)
+    from bot.admin import CommandError
+    from bot.services.errors import ServiceError
+
+    return (CommandError, OSError, SQLAlchemyError, ServiceError)
 
 
 if __name__ == "__main__":

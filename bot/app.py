@@ -15,8 +15,11 @@ from telegram.ext import AIORateLimiter, ContextTypes, Defaults
 from bot import web
 from bot.config import SANDBOX_TOKEN, Settings
 from bot.i18n import I18n
+from bot.nlu import build_index
+from bot.services import catalog
+from bot.services.errors import NotFound
 from bot.updates import ChatOrderedProcessor
-from handlers import browse, errors, start
+from handlers import browse, cart, errors, start
 from handlers.callbacks import Signer
 from handlers.context import Ctx, Deps, GongbaeApp
 from models import db
@@ -24,7 +27,7 @@ from models import db
 logger = logging.getLogger(__name__)
 
 # Order matters: the first matching handler wins; the catch-all comes last.
-HANDLER_MODULES = (start, browse, errors)
+HANDLER_MODULES = (start, browse, cart, errors)
 
 
 def bot_token(settings: Settings) -> str:
@@ -118,3 +121,15 @@ async def stop_application(application: GongbaeApp) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
+
+
+async def load_menu_index(deps: Deps) -> None:
+    """Build the parser's index from the region's menus in the database (none: no region)."""
+    async with deps.sessions() as session:
+        try:
+            pack = await catalog.export_pack(session)
+        except NotFound:
+            logger.warning("No region imported yet: python main.py import-menu PACK")
+            deps.menu_index = None
+            return
+    deps.menu_index = build_index(pack)

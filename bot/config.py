@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/gongbae.sqlite3"
 SANDBOX_TOKEN = "123456:SANDBOX-gongbae-local-token"  # noqa: S105 (the local sandbox)
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -32,8 +33,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     default_locale: Literal["ko", "en"] = "ko"
     timezone: str = "Asia/Seoul"
-    demo_pack: Path = Path("demo/incheon-seo.json")
-    demo_personas: Path = Path("demo/personas.json")
+    demo_pack: Path = REPO_ROOT / "demo" / "incheon-seo.json"
+    demo_personas: Path = REPO_ROOT / "demo" / "personas.json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")

@@ -15,6 +15,7 @@ from bot.app import (
     build_application,
     build_deps,
     build_web_app,
+    load_menu_index,
     start_application,
     stop_application,
 )
@@ -80,6 +81,7 @@ class Stack:
             for persona in personas:
                 self.sandbox.add_persona(persona)
             routes = create_sandbox_routes(self.sandbox)
+        await load_menu_index(self.deps)
         self.application = build_application(
             self.deps, base_url=self._bot_api_base(), processor=self.processor
         )

@@ -130,3 +130,48 @@ class Noop(Callback):
     """A label-only button (page counter): pressing it does nothing."""
 
     prefix = "no"
+
+
+@dataclass(frozen=True)
+class AddItem(Callback):
+    prefix = "ai"
+    item_id: int
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class PickShop(Callback):
+    """Read the awaited text against this shop."""
+
+    prefix = "ps"
+    merchant_id: int
+
+
+@dataclass(frozen=True)
+class ReplaceCart(Callback):
+    prefix = "rc"
+    replace: int  # 1: empty the cart and add; 0: keep the cart
+
+
+@dataclass(frozen=True)
+class LineQuantity(Callback):
+    prefix = "lq"
+    line_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ChooseOption(Callback):
+    prefix = "co"
+    line_id: int
+    choice_id: int
+
+
+@dataclass(frozen=True)
+class ShowCart(Callback):
+    prefix = "sc"
+
+
+@dataclass(frozen=True)
+class ClearCart(Callback):
+    prefix = "cc"

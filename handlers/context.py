@@ -1,5 +1,6 @@
 """The typed callback context: shared objects reach handlers as `context.deps`."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 import models.user
 from bot.config import Settings
 from bot.i18n import I18n, Translator
+from bot.nlu import MenuIndex
 from handlers.callbacks import Signer
 
 
@@ -22,10 +24,13 @@ class Deps:
     sessions: async_sessionmaker[AsyncSession]
     i18n: I18n
     signer: Signer
+    menu_index: MenuIndex | None = None  # the parser's index of the region's menus
+    clock: Callable[[], datetime] | None = None  # tests fix the time; None: the real clock
 
     def now(self) -> datetime:
         """Now in the region's time zone."""
-        return datetime.now(self.settings.tz)
+        now = self.clock() if self.clock is not None else datetime.now(self.settings.tz)
+        return now.astimezone(self.settings.tz)
 
 
 class Ctx(CallbackContext[ExtBot[None], dict, dict, dict]):

@@ -46,7 +46,12 @@ async def on_error(update: object, context: Ctx) -> None:
     user, chat = update.effective_user, update.effective_chat
     if isinstance(error, BadRequest) and "message is not modified" in error.message:
         return  # a double tap on the same button: nothing to change
-    tr = await context.translator_for(user) if user is not None else context.tr(None)
+    tr = context.tr(user.language_code if user is not None else None)
+    if user is not None:
+        try:
+            tr = await context.translator_for(user)
+        except Exception:  # the database may be what failed: keep Telegram's language
+            logger.warning("Could not read the locale of user %s", user.id, exc_info=True)
     if isinstance(error, NotFound) and error.kind == "region":
         logger.error("No region imported yet; run: python main.py import-menu PACK")
         text = tr(
@@ -65,8 +70,12 @@ async def on_error(update: object, context: Ctx) -> None:
         text = tr("Sorry, something went wrong on our side. Please try again in a moment.")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
-        elif chat is not None:
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:  # already answered before the failure: say it in the chat
+                pass
+        if chat is not None:
             await context.bot.send_message(chat.id, text)
     except BadRequest:
         logger.warning("Could not tell chat %s about the error", chat.id if chat else None)
@@ -74,5 +83,5 @@ async def on_error(update: object, context: Ctx) -> None:
 
 HANDLERS = [
     CallbackQueryHandler(unknown_button),
-    MessageHandler(filters.ALL, other_text),
+    MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, other_text),
 ]

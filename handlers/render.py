@@ -60,9 +60,9 @@ class Keyboard:
         self.rows.append([self.button(label, action) for label, action in buttons])
         return self
 
-    def markup(self) -> InlineKeyboardMarkup:
-        """The finished keyboard."""
-        return InlineKeyboardMarkup(self.rows)
+    def markup(self) -> InlineKeyboardMarkup | None:
+        """The finished keyboard, or None when it has no button."""
+        return InlineKeyboardMarkup(self.rows) if self.rows else None
 
 
 def category_name(code: str, tr: Translator) -> str:
@@ -150,7 +150,7 @@ def shop_status(shop: ShopView, tr: Translator) -> str:
         return tr("paused for now")
     if shop.open_now:
         return tr("open · {hours}", hours=shop.hours)
-    return tr("closed now · opens {hours}", hours=shop.hours)
+    return tr("closed now · hours {hours}", hours=shop.hours)
 
 
 def shop_terms(shop: ShopView, tr: Translator) -> str:
@@ -167,11 +167,10 @@ def shops_view(
     tr: Translator, category: str, page: Page[ShopView], kb: Keyboard
 ) -> tuple[str, Keyboard]:
     """A page of shops in a category."""
+    label = category_name(category, tr)
     lines = [
-        tr(
-            "<b>{category}</b>: {count} shops",
-            category=category_name(category, tr),
-            count=page.total,
+        tr.plural(
+            "<b>{category}</b>: {n} shop", "<b>{category}</b>: {n} shops", page.total, category=label
         ),
         "",
     ]
@@ -239,5 +238,7 @@ def item_view(
             price = f" +{tr.money(choice.price)}" if choice.price else ""
             sold = tr(" (sold out)") if choice.sold_out else ""
             lines.append(f"· {escape(tr.pick(choice.name, choice.name_en))}{price}{sold}")
+    if not item.sold_out:
+        kb.row((tr("🛒 Add to cart"), cb.AddItem(item.id, 1)))
     kb.row((tr("⬅ Menu"), cb.ShopMenu(merchant_id, page)))
     return "\n".join(lines), kb

@@ -49,6 +49,7 @@ class ShopView:
 
 @dataclass(frozen=True)
 class ChoiceView:
+    id: int
     code: str
     name: str
     name_en: str
@@ -193,7 +194,8 @@ async def item(session: AsyncSession, *, item_id: int) -> tuple[ItemView, int]:
             min_select=group.min_select,
             max_select=group.max_select,
             choices=tuple(
-                ChoiceView(c.code, c.name, c.name_en, c.price, c.sold_out) for c in group.choices
+                ChoiceView(c.id, c.code, c.name, c.name_en, c.price, c.sold_out)
+                for c in group.choices
             ),
         )
         for group in found.option_groups

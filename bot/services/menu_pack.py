@@ -34,12 +34,19 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _optional_text(value: Any) -> str | None:
+def _optional_text(value: Any, limit: int = 2000) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         return "must be a string"
-    return None if len(value) <= 2000 else "must be at most 2000 characters"
+    return None if len(value) <= limit else f"must be at most {limit} characters"
+
+
+def _category(value: Any) -> str | None:
+    """A shop category: a code short enough for the category buttons' callback_data."""
+    if (reason := _code(value)) is not None:
+        return reason
+    return None if len(value) <= 32 else "must be at most 32 characters"
 
 
 def _positive_int(value: Any) -> str | None:
@@ -84,15 +91,15 @@ MERCHANT_FIELDS: dict[str, tuple[Check, bool]] = {
     "code": (_code, True),
     "name": (_text, True),
     "name_en": (_text, True),
-    "category": (_code, True),
+    "category": (_category, True),
     "min_order": (_non_negative_int, True),
     "delivery_fee": (_non_negative_int, True),
     "hours": (_hours, True),
     "aliases": (_strings, False),
     "description": (_optional_text, False),
     "description_en": (_optional_text, False),
-    "address": (_optional_text, False),
-    "phone": (_optional_text, False),
+    "address": (lambda v: _optional_text(v, 255), False),
+    "phone": (lambda v: _optional_text(v, 32), False),
     "delivery_areas": (_strings, False),
     "menu": (lambda v: None, True),
 }

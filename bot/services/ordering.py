@@ -7,33 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.nlu import Line
 from bot.services import catalog
 from bot.services.errors import NotFound, OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
 from models.base import OrderStatus
 from models.order import Order, OrderLine, OrderLineOption
-from models.region import MenuItem, Merchant, OptionGroup
+from models.region import MenuItem, Merchant, OptionChoice, OptionGroup
 from models.user import User
 
 MAX_QUANTITY = 99
-
-
-@dataclass(frozen=True)
-class WantedOption:
-    group: str
-    choice: str
-    amount: str | None = None
-
-
-@dataclass(frozen=True)
-class WantedLine:
-    """One line as the parser or a button asks for it (codes from the menu pack)."""
-
-    merchant: str
-    item: str
-    quantity: int = 1
-    options: tuple[WantedOption, ...] = ()
-    excluded: tuple[str, ...] = ()
-    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +103,7 @@ async def add_lines(
     session: AsyncSession,
     *,
     telegram_id: int,
-    lines: list[WantedLine],
+    lines: list[Line],
     now: datetime,
     replace_other_shop: bool = False,
 ) -> CartView | None:
@@ -164,7 +146,7 @@ async def add_lines(
     return await view(session, telegram_id=telegram_id, now=now)
 
 
-def _add_line(cart: Order, item: MenuItem, wanted: WantedLine) -> None:
+def _add_line(cart: Order, item: MenuItem, wanted: Line) -> None:
     groups = {group.code: group for group in item.option_groups}
     chosen: list[OrderLineOption] = []
     for option in wanted.options:
@@ -210,7 +192,7 @@ def _add_line(cart: Order, item: MenuItem, wanted: WantedLine) -> None:
 
 
 def _line_key(
-    item_code: str, options: list[tuple[str, str, str | None]], line: WantedLine | OrderLine
+    item_code: str, options: list[tuple[str, str, str | None]], line: Line | OrderLine
 ) -> tuple[object, ...]:
     return (item_code, sorted(options, key=str), sorted(set(line.excluded)), line.note or None)
 
@@ -242,42 +224,37 @@ async def clear(session: AsyncSession, *, telegram_id: int) -> None:
 
 
 async def choose_option(
-    session: AsyncSession,
-    *,
-    telegram_id: int,
-    line_id: int,
-    group: str,
-    choice: str,
-    now: datetime,
+    session: AsyncSession, *, telegram_id: int, line_id: int, choice_id: int, now: datetime
 ) -> CartView | None:
-    """Fill a line's option (answer to a required-option question), repricing the line."""
+    """Fill a line's option (the answer to a required-option question), repricing the line."""
     user = await _user(session, telegram_id)
     cart = await _open_cart(session, user.id)
     line = next((ln for ln in cart.lines if ln.id == line_id), None) if cart else None
     if cart is None or line is None or line.item_id is None:
         raise NotFound("cart line", line_id)
-    items = await _items(session, cart.merchant_id, {line.item_code})
-    item = items.get(line.item_code)
-    option_group = next((g for g in item.option_groups if g.code == group), None) if item else None
-    picked = (
-        next((c for c in option_group.choices if c.code == choice), None) if option_group else None
+    picked = await session.scalar(
+        select(OptionChoice)
+        .join(OptionGroup, OptionGroup.id == OptionChoice.group_id)
+        .where(OptionChoice.id == choice_id, OptionGroup.item_id == line.item_id)
+        .options(selectinload(OptionChoice.group))
     )
-    if option_group is None or picked is None:
-        raise NotFound("choice", f"{line.item_code}/{group}/{choice}")
+    if picked is None:
+        raise NotFound("choice", choice_id)
     if picked.sold_out:
         raise SoldOut(picked.name, picked.name_en)
-    same_group = [o for o in line.options if o.group_code == group]
-    if any(o.choice_code == choice for o in same_group):
+    group = picked.group
+    same_group = [o for o in line.options if o.group_code == group.code]
+    if any(o.choice_code == picked.code for o in same_group):
         return await view(session, telegram_id=telegram_id, now=now)  # a double tap
-    if len(same_group) >= option_group.max_select:
-        for old in same_group[: len(same_group) - option_group.max_select + 1]:
+    if len(same_group) >= group.max_select:
+        for old in same_group[: len(same_group) - group.max_select + 1]:
             line.options.remove(old)
             line.unit_price -= old.price
     line.options.append(
         OrderLineOption(
             choice_id=picked.id,
-            group_code=group,
-            choice_code=choice,
+            group_code=group.code,
+            choice_code=picked.code,
             name=picked.name,
             name_en=picked.name_en,
             price=picked.price,
@@ -286,6 +263,14 @@ async def choose_option(
     line.unit_price += picked.price
     await session.flush()
     return await view(session, telegram_id=telegram_id, now=now)
+
+
+async def has_lines(session: AsyncSession, order_id: int) -> bool:
+    """Whether a cart has any line."""
+    found = await session.scalar(
+        select(OrderLine.id).where(OrderLine.order_id == order_id).limit(1)
+    )
+    return found is not None
 
 
 async def view(session: AsyncSession, *, telegram_id: int, now: datetime) -> CartView | None:
@@ -338,3 +323,13 @@ async def view(session: AsyncSession, *, telegram_id: int, now: datetime) -> Car
         delivery_fee=shop.delivery_fee,
         missing=tuple(missing),
     )
+
+
+async def shop_code(session: AsyncSession, merchant_id: int) -> str:
+    """The code of an active shop."""
+    code = await session.scalar(
+        select(Merchant.code).where(Merchant.id == merchant_id, Merchant.active.is_(True))
+    )
+    if code is None:
+        raise NotFound("merchant", merchant_id)
+    return code

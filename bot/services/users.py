@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import Role
@@ -30,10 +31,7 @@ async def touch(
     language_code: str | None = None,
 ) -> UserView:
     """Find or create the user behind a Telegram account, refreshing its profile."""
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is None:
-        user = User(telegram_id=telegram_id, role=Role.RESIDENT)
-        session.add(user)
+    user = await _get_or_create(session, telegram_id)
     for name, value in (
         ("first_name", first_name),
         ("username", username),
@@ -49,13 +47,25 @@ async def touch(
 
 async def set_locale(session: AsyncSession, *, telegram_id: int, locale: str) -> UserView:
     """Remember the language a user chose."""
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is None:
-        user = User(telegram_id=telegram_id, role=Role.RESIDENT)
-        session.add(user)
+    user = await _get_or_create(session, telegram_id)
     user.locale = locale
     await session.flush()
     return await _view(session, user)
+
+
+async def _get_or_create(session: AsyncSession, telegram_id: int) -> User:
+    """The user row, created on first contact; a concurrent first contact wins the race."""
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is not None:
+        return user
+    try:
+        async with session.begin_nested():
+            user = User(telegram_id=telegram_id, role=Role.RESIDENT)
+            session.add(user)
+    except IntegrityError:
+        user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+        assert user is not None  # noqa: S101 (the other insert committed it)
+    return user
 
 
 async def _view(session: AsyncSession, user: User) -> UserView:

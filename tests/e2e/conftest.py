@@ -1,7 +1,9 @@
 """The end-to-end harness: sandbox Bot API + the real Application over loopback."""
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -12,6 +14,7 @@ from bot.sandbox import Limits
 from tests.e2e.harness import ChatClient
 
 ROOT = Path(__file__).resolve().parents[2]
+EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))
 
 
 def e2e_settings(folder: Path, **overrides: object) -> Settings:
@@ -35,6 +38,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     # buttons faster than a person, so allow a larger burst (the 429 path has its own tests).
     limits = Limits(chat_burst=50)
     async with Stack(e2e_settings(tmp_path), sandbox_limits=limits) as running:
+        running.deps.clock = lambda: EVENING  # every demo shop is open at 19:00
         yield running
 
 

@@ -1,7 +1,5 @@
 """First conversation through the real stack: /start, language, help, browsing in ko and en."""
 
-import html
-
 from bot.runner import Stack
 from tests.e2e.harness import ChatClient
 
@@ -89,13 +87,16 @@ async def test_help_and_language_change(chat: ChatClient) -> None:
     assert "공배 사용법" in (korean_help.text or "")
 
 
-async def test_user_text_is_escaped_and_odd_input_is_answered(chat: ChatClient) -> None:
-    await chat.send(JIYOUNG, "/start")
-    await chat.press(JIYOUNG, "한국어")
+async def test_names_and_odd_input_are_escaped(chat: ChatClient) -> None:
+    chat.sandbox.add_user(777001, "<b>Kim</b> & <i>Co", language_code="en")
+    await chat.send(777001, "/start")
+    [greeting] = await chat.press(777001, "English")
+    assert "Hello, <b>Kim</b> & <i>Co! This is gongbae" in (greeting.text or "")
+    assert greeting.entities == [] or all(e["type"] != "italic" for e in greeting.entities)
     for text in ["<b>주문</b> & <script>", "🍗" * 50, "가" * 4096]:
-        [reply] = await chat.send(JIYOUNG, text)
-        assert reply.text
-        assert "<script>" not in reply.html
+        replies = await chat.send(777001, text)
+        assert replies
+        assert all(reply.text for reply in replies)
 
 
 async def test_forged_and_foreign_buttons_are_refused_politely(
@@ -115,7 +116,6 @@ async def test_forged_and_foreign_buttons_are_refused_politely(
     assert "더 이상 사용할 수 없는 버튼" in chat.answers(JIYOUNG)[-1]
     await chat.press_data(JIYOUNG, prompt.message_id, "zz:" + "9" * 60)
     assert "더 이상 사용할 수 없는 버튼" in chat.answers(JIYOUNG)[-1]
-    assert html.escape("<") == "&lt;"
 
 
 async def test_commands_are_registered_in_both_languages(stack: Stack) -> None:

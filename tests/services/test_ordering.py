@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.nlu import Line, OptionPick
 from bot.services import menu_pack, ordering, users
 from bot.services.errors import OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
-from bot.services.ordering import WantedLine, WantedOption
 from models.region import MenuItem
 from tests.factories import small_pack
 
@@ -17,6 +17,13 @@ SEOUL = ZoneInfo("Asia/Seoul")
 EVENING = datetime(2026, 11, 29, 19, 0, tzinfo=SEOUL)
 MORNING = datetime(2026, 11, 29, 9, 0, tzinfo=SEOUL)
 RESIDENT = 700001
+
+
+def want(
+    merchant: str, item: str, quantity: int = 1, options: tuple[OptionPick, ...] = ()
+) -> Line:
+    """A parsed order line."""
+    return Line(merchant, item, quantity, options)
 
 
 @pytest.fixture
@@ -42,12 +49,12 @@ async def region(session: AsyncSession) -> AsyncSession:
 
 
 async def test_lines_merge_and_price(region: AsyncSession) -> None:
-    fried = WantedLine("hanbit-chicken", "fried", 2, (WantedOption("sauce", "yangnyeom"),))
+    fried = want("hanbit-chicken", "fried", 2, (OptionPick("sauce", "yangnyeom"),))
     await ordering.add_lines(region, telegram_id=RESIDENT, lines=[fried], now=EVENING)
     cart = await ordering.add_lines(
         region,
         telegram_id=RESIDENT,
-        lines=[fried, WantedLine("hanbit-chicken", "coke")],
+        lines=[fried, want("hanbit-chicken", "coke")],
         now=EVENING,
     )
     assert [(ln.item_code, ln.quantity, ln.unit_price) for ln in cart.lines] == [
@@ -62,17 +69,13 @@ async def test_required_option_left_open_is_asked(region: AsyncSession) -> None:
     cart = await ordering.add_lines(
         region,
         telegram_id=RESIDENT,
-        lines=[WantedLine("hanbit-chicken", "fried")],
+        lines=[want("hanbit-chicken", "fried")],
         now=EVENING,
     )
     assert [m.group.code for m in cart.missing] == ["sauce"]
+    [yangnyeom] = [c for c in cart.missing[0].group.choices if c.code == "yangnyeom"]
     cart = await ordering.choose_option(
-        region,
-        telegram_id=RESIDENT,
-        line_id=cart.lines[0].id,
-        group="sauce",
-        choice="yangnyeom",
-        now=EVENING,
+        region, telegram_id=RESIDENT, line_id=cart.lines[0].id, choice_id=yangnyeom.id, now=EVENING
     )
     assert cart.missing == ()
     assert cart.lines[0].unit_price == 19000
@@ -80,9 +83,9 @@ async def test_required_option_left_open_is_asked(region: AsyncSession) -> None:
 
 async def test_other_shop_asks_before_replacing(region: AsyncSession) -> None:
     await ordering.add_lines(
-        region, telegram_id=RESIDENT, lines=[WantedLine("hanbit-chicken", "coke")], now=EVENING
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
     )
-    jjajang = [WantedLine("cheongna-banjeom", "jjajang")]
+    jjajang = [want("cheongna-banjeom", "jjajang")]
     with pytest.raises(OtherShopInCart) as caught:
         await ordering.add_lines(region, telegram_id=RESIDENT, lines=jjajang, now=EVENING)
     assert (caught.value.current, caught.value.wanted) == ("한빛치킨", "청라반점")
@@ -97,7 +100,7 @@ async def test_closed_shop_and_sold_out_item_are_refused(region: AsyncSession) -
         await ordering.add_lines(
             region,
             telegram_id=RESIDENT,
-            lines=[WantedLine("cheongna-banjeom", "jjajang")],
+            lines=[want("cheongna-banjeom", "jjajang")],
             now=MORNING,
         )
     coke = await region.scalar(select(MenuItem).where(MenuItem.code == "coke"))
@@ -105,7 +108,7 @@ async def test_closed_shop_and_sold_out_item_are_refused(region: AsyncSession) -
     coke.sold_out = True
     with pytest.raises(SoldOut):
         await ordering.add_lines(
-            region, telegram_id=RESIDENT, lines=[WantedLine("hanbit-chicken", "coke")], now=EVENING
+            region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
         )
 
 
@@ -115,8 +118,8 @@ async def test_two_shops_in_one_message(region: AsyncSession) -> None:
             region,
             telegram_id=RESIDENT,
             lines=[
-                WantedLine("hanbit-chicken", "coke"),
-                WantedLine("cheongna-banjeom", "jjajang"),
+                want("hanbit-chicken", "coke"),
+                want("cheongna-banjeom", "jjajang"),
             ],
             now=EVENING,
         )
@@ -124,7 +127,7 @@ async def test_two_shops_in_one_message(region: AsyncSession) -> None:
 
 async def test_quantity_change_and_clear(region: AsyncSession) -> None:
     cart = await ordering.add_lines(
-        region, telegram_id=RESIDENT, lines=[WantedLine("hanbit-chicken", "coke", 3)], now=EVENING
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke", 3)], now=EVENING
     )
     assert cart.shortfall == 15000 - 6000
     line_id = cart.lines[0].id

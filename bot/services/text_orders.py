@@ -1,0 +1,325 @@
+"""Read a resident's free text into the cart: parse, resolve which shop, add, edit, explain."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.nlu import Line, MenuIndex, ParseResult, parse
+from bot.services import ordering
+from bot.services.errors import NotFound, OtherShopInCart, SeveralShops
+from models.base import OrderStatus
+from models.order import Order
+from models.region import MenuItem, Merchant
+from models.user import User
+
+AWAIT_SHOP = "shop_for_text"  # the resident picks a shop, then the text is read against it
+AWAIT_REPLACE = "replace_cart"  # the resident agrees to empty the cart of another shop
+
+_CLEAR = re.compile(
+    r"^\s*(?:(?:장바구니\s*)?(?:전부|다|모두|싹)\s*(?:취소|빼|비워|지워|삭제)\S*|장바구니\s*(?:비워|취소|삭제)\S*"
+    r"|(?:clear|empty|cancel)\s+(?:the\s+|my\s+)?(?:cart|basket|order|everything|all)"
+    r"|cancel\s+all|remove\s+(?:everything|all))\s*[.!~]*\s*$",
+    re.IGNORECASE,
+)
+_REMOVE = re.compile(
+    r"^\s*(?P<ko>.+?)\s*(?:은|는|이|가|을|를)?\s*(?:빼\s*줘\S*|빼\s*주세요|빼\s*주\S*|빼요|빼|취소\S*|삭제\S*)\s*[.!~]*\s*$"
+    r"|^\s*(?:remove|delete|cancel|drop)\s+(?:the\s+)?(?P<en>.+?)\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+_EXPLICIT_COUNT = re.compile(
+    r"\d|하나|한\s*(?:개|마리|잔|그릇|판|병|캔|인분|줄)|두\s*|세\s*(?:개|마리|잔)|\bone\b|\btwo\b|\bthree\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ShopOption:
+    merchant_id: int
+    code: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class ItemOption:
+    item_id: int
+    merchant: str
+    item: str
+    name: str
+    name_en: str
+    shop: str
+    shop_en: str
+    price: int
+
+
+@dataclass(frozen=True)
+class Unclear:
+    """A phrase that fits several items of one shop: the resident picks one."""
+
+    text: str
+    quantity: int
+    items: tuple[ItemOption, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What reading one message did, for the handler to say."""
+
+    cart: ordering.CartView | None = None
+    added: int = 0
+    removed: int = 0
+    cleared: bool = False
+    ask_shop: tuple[ShopOption, ...] = ()
+    replace: OtherShopInCart | None = None
+    unclear: tuple[Unclear, ...] = ()
+    unmatched: tuple[str, ...] = ()
+    suggestions: tuple[ItemOption, ...] = field(default=())
+
+    @property
+    def understood(self) -> bool:
+        """Whether the message did or asked anything at all."""
+        return bool(
+            self.added
+            or self.removed
+            or self.cleared
+            or self.ask_shop
+            or self.replace
+            or self.unclear
+            or self.unmatched
+        )
+
+
+async def _user(session: AsyncSession, telegram_id: int) -> User:
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None:
+        raise NotFound("user", telegram_id)
+    return user
+
+
+async def _cart_shop(session: AsyncSession, user_id: int) -> Merchant | None:
+    cart = await session.scalar(
+        select(Order).where(Order.user_id == user_id, Order.status == OrderStatus.CART)
+    )
+    if cart is None:
+        return None
+    has_lines = await ordering.has_lines(session, cart.id)
+    return await session.get(Merchant, cart.merchant_id) if has_lines else None
+
+
+async def read(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    text: str,
+    index: MenuIndex,
+    now: datetime,
+    merchant: str | None = None,
+    replace_other_shop: bool = False,
+) -> Outcome:
+    """Read one message: edit the cart, or add what it orders, or say what is unclear."""
+    user = await _user(session, telegram_id)
+    user.awaiting, user.awaiting_data = None, None
+    shop = await _cart_shop(session, user.id)
+    if shop is not None and (edit := await _edit(session, telegram_id, text, index, shop, now)):
+        return edit
+    if merchant is None and shop is not None:
+        # Read against the cart's shop first ("콜라 하나 더"); what it does not sell may be
+        # another shop's ("청라반점 짜장면"), which the region-wide reading finds.
+        result = parse(text, index, shop.code)
+        if result.unmatched or not result.lines:
+            wider = parse(text, index)
+            if wider.lines:
+                result = wider
+    else:
+        result = parse(text, index, merchant)
+    if not result.lines and merchant is None:
+        shops = _candidate_shops(result)
+        if len(shops) == 1:
+            merchant = shops[0]
+            result = parse(text, index, merchant)
+        elif len(shops) > 1:
+            user.awaiting, user.awaiting_data = AWAIT_SHOP, {"text": text}
+            return Outcome(ask_shop=await _shops(session, shops))
+    try:
+        cart = (
+            await ordering.add_lines(
+                session,
+                telegram_id=telegram_id,
+                lines=list(result.lines),
+                now=now,
+                replace_other_shop=replace_other_shop,
+            )
+            if result.lines
+            else None
+        )
+    except OtherShopInCart as err:
+        user.awaiting = AWAIT_REPLACE
+        user.awaiting_data = {"text": text, "merchant": result.lines[0].merchant}
+        return Outcome(replace=err)
+    except SeveralShops:
+        codes = list(dict.fromkeys(line.merchant for line in result.lines))
+        user.awaiting, user.awaiting_data = AWAIT_SHOP, {"text": text}
+        return Outcome(ask_shop=await _shops(session, codes))
+    unclear = tuple(
+        [
+            Unclear(entry.text, entry.quantity, await _item_options(session, entry.candidates))
+            for entry in result.ambiguous
+        ]
+    )
+    unmatched = tuple(entry.text for entry in result.unmatched)
+    suggestions = await suggest(session, unmatched[0]) if unmatched else ()
+    if cart is None and result.lines == () and shop is not None:
+        cart = await ordering.view(session, telegram_id=telegram_id, now=now)
+    return Outcome(
+        cart=cart,
+        added=len(result.lines),
+        unclear=unclear,
+        unmatched=unmatched,
+        suggestions=suggestions,
+    )
+
+
+async def _edit(
+    session: AsyncSession,
+    telegram_id: int,
+    text: str,
+    index: MenuIndex,
+    shop: Merchant,
+    now: datetime,
+) -> Outcome | None:
+    """Clear the cart or remove lines when the message asks to."""
+    if _CLEAR.match(text):
+        await ordering.clear(session, telegram_id=telegram_id)
+        return Outcome(cleared=True)
+    match = _REMOVE.match(text)
+    if match is None:
+        return None
+    phrase = match.group("ko") or match.group("en") or ""
+    wanted = parse(phrase, index, shop.code).lines
+    cart = await ordering.view(session, telegram_id=telegram_id, now=now)
+    if not wanted or cart is None:
+        return None
+    explicit = bool(_EXPLICIT_COUNT.search(phrase))
+    removed = 0
+    for line in wanted:
+        for existing in cart.lines:
+            if existing.item_code != line.item:
+                continue
+            keep = existing.quantity - line.quantity if explicit else 0
+            cart = await ordering.set_quantity(
+                session,
+                telegram_id=telegram_id,
+                line_id=existing.id,
+                quantity=max(keep, 0),
+                now=now,
+            )
+            removed += 1
+            break
+        if cart is None:
+            break
+    if not removed:
+        return None
+    return Outcome(cart=cart, removed=removed, cleared=cart is None)
+
+
+def _candidate_shops(result: ParseResult) -> list[str]:
+    """The shops the ambiguous phrases could belong to, in order of first mention."""
+    return list(dict.fromkeys(c.merchant for entry in result.ambiguous for c in entry.candidates))
+
+
+async def _shops(session: AsyncSession, codes: list[str]) -> tuple[ShopOption, ...]:
+    rows = {
+        m.code: m for m in await session.scalars(select(Merchant).where(Merchant.code.in_(codes)))
+    }
+    return tuple(
+        ShopOption(rows[c].id, c, rows[c].name, rows[c].name_en) for c in codes if c in rows
+    )
+
+
+async def _item_options(session: AsyncSession, candidates: tuple) -> tuple[ItemOption, ...]:
+    found = await session.execute(
+        select(MenuItem, Merchant)
+        .join(Merchant, Merchant.id == MenuItem.merchant_id)
+        .where(MenuItem.active.is_(True), Merchant.code.in_({c.merchant for c in candidates}))
+    )
+    by_key = {(m.code, i.code): (i, m) for i, m in found}
+    options = []
+    for candidate in candidates:
+        if (pair := by_key.get((candidate.merchant, candidate.item))) is not None:
+            item, shop = pair
+            options.append(_item_option(item, shop))
+    return tuple(options)
+
+
+def _item_option(item: MenuItem, shop: Merchant) -> ItemOption:
+    return ItemOption(
+        item.id, shop.code, item.code, item.name, item.name_en, shop.name, shop.name_en, item.price
+    )
+
+
+async def suggest(session: AsyncSession, phrase: str, limit: int = 3) -> tuple[ItemOption, ...]:
+    """The items whose names are nearest to a phrase no shop sells."""
+    rows = list(
+        await session.execute(
+            select(MenuItem, Merchant)
+            .join(Merchant, Merchant.id == MenuItem.merchant_id)
+            .where(MenuItem.active.is_(True), Merchant.active.is_(True))
+        )
+    )
+    names = [f"{item.name} {item.name_en}" for item, _ in rows]
+    best = process.extract(phrase, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
+    return tuple(_item_option(*rows[position]) for _, _, position in best)
+
+
+async def add_item(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    item_id: int,
+    quantity: int,
+    now: datetime,
+    replace_other_shop: bool = False,
+) -> ordering.CartView | None:
+    """Add one item by id (a pressed candidate or a menu button)."""
+    row = (
+        await session.execute(
+            select(MenuItem, Merchant)
+            .join(Merchant, Merchant.id == MenuItem.merchant_id)
+            .where(MenuItem.id == item_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("item", item_id)
+    item, shop = row
+    return await ordering.add_lines(
+        session,
+        telegram_id=telegram_id,
+        lines=[Line(shop.code, item.code, quantity)],
+        now=now,
+        replace_other_shop=replace_other_shop,
+    )
+
+
+async def awaited(session: AsyncSession, telegram_id: int) -> tuple[str | None, dict]:
+    """What the bot waits for from this resident, and its data."""
+    user = await _user(session, telegram_id)
+    return user.awaiting, dict(user.awaiting_data or {})
+
+
+async def forget(session: AsyncSession, telegram_id: int) -> None:
+    """Stop waiting for an answer from this resident."""
+    user = await _user(session, telegram_id)
+    user.awaiting, user.awaiting_data = None, None
+
+
+async def await_replace_item(
+    session: AsyncSession, telegram_id: int, item_id: int, quantity: int
+) -> None:
+    """Remember a pressed item of another shop until the resident agrees to replace the cart."""
+    user = await _user(session, telegram_id)
+    user.awaiting = AWAIT_REPLACE
+    user.awaiting_data = {"item_id": item_id, "quantity": quantity}

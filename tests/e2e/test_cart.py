@@ -1,0 +1,84 @@
+"""The cart through the real stack: free text, questions with buttons, edits, ko and en."""
+
+from tests.e2e.harness import ChatClient
+
+JIYOUNG = "resident-jiyoung"
+ALEX = "resident-alex"
+
+
+async def korean(chat: ChatClient) -> None:
+    await chat.send(JIYOUNG, "/start")
+    await chat.press(JIYOUNG, "한국어")
+
+
+async def english(chat: ChatClient) -> None:
+    await chat.send(ALEX, "/start")
+    await chat.press(ALEX, "English")
+
+
+async def test_free_text_to_cart_in_korean(chat: ChatClient) -> None:
+    await korean(chat)
+    replies = await chat.send(JIYOUNG, "한빛치킨 양념치킨 두 마리랑 콜라 하나")
+    cart = replies[0].text or ""
+    assert "장바구니 · 한빛치킨" in cart
+    assert "양념치킨 × 2" in cart
+    assert "콜라 × 1" in cart
+    assert "배달팁" in cart
+    assert "합계" in cart
+    # a required option left open is asked with buttons
+    if len(replies) > 1:
+        question = replies[1].text or ""
+        assert "골라 주세요" in question
+        await chat.press(JIYOUNG, chat.buttons(JIYOUNG)[0])
+    replies = await chat.send(JIYOUNG, "콜라 하나 더")
+    assert "콜라 × 2" in (replies[0].text or "")
+
+
+async def test_shop_question_then_cart(chat: ChatClient) -> None:
+    await korean(chat)
+    [question] = await chat.send(JIYOUNG, "후라이드 두 마리")
+    assert "어느 가게" in (question.text or "")
+    shop = next(b for b in chat.buttons(JIYOUNG) if "꼬꼬" in b)
+    first_choice = question.buttons()[0][0]["callback_data"]
+    replies = await chat.press(JIYOUNG, shop)
+    texts = [m.text or "" for m in replies]
+    assert any("꼬꼬옛날통닭" in t and "× 2" in t for t in texts)
+    # answering the same question twice changes nothing
+    before = len(chat.sandbox.messages(chat.user_id(JIYOUNG)))
+    await chat.press_data(JIYOUNG, question.message_id, first_choice)
+    assert chat.answers(JIYOUNG)[-1] == "이미 답하신 질문이에요."
+    assert len(chat.sandbox.messages(chat.user_id(JIYOUNG))) == before
+
+
+async def test_cart_buttons_change_quantities(chat: ChatClient) -> None:
+    await english(chat)
+    await chat.send(ALEX, "한빛치킨 콜라 두 개")
+    [edited] = await chat.press(ALEX, "➕")
+    assert "Coke × 3" in (edited.text or "") or "× 3" in (edited.text or "")
+    [edited] = await chat.press(ALEX, "🗑")
+    assert edited.text == "Your cart is empty."
+
+
+async def test_other_shop_asks_before_replacing(chat: ChatClient) -> None:
+    await korean(chat)
+    await chat.send(JIYOUNG, "한빛치킨 콜라 하나")
+    [question] = await chat.send(JIYOUNG, "청라반점 짜장면 하나")
+    assert "한빛치킨" in (question.text or "")
+    assert "비우고" in (question.text or "")
+    replies = await chat.press(JIYOUNG, "비우고 담기")
+    assert any("청라반점" in (m.text or "") for m in replies)
+
+
+async def test_unknown_dish_and_chit_chat(chat: ChatClient) -> None:
+    await english(chat)
+    replies = await chat.send(ALEX, "one lobster thermidor please")
+    assert any("No shop here sells" in (m.text or "") for m in replies)
+    [reply] = await chat.send(ALEX, "thanks!")
+    assert "Tell me what you would like" in (reply.text or "")
+
+
+async def test_clear_by_text(chat: ChatClient) -> None:
+    await korean(chat)
+    await chat.send(JIYOUNG, "한빛치킨 콜라 하나")
+    [reply] = await chat.send(JIYOUNG, "전부 취소")
+    assert reply.text == "장바구니를 비웠어요."

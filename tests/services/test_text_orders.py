@@ -1,0 +1,92 @@
+"""Free text into the cart against the demo region, with the real parser."""
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.nlu import MenuIndex, build_index
+from bot.services import catalog, menu_pack, text_orders, users
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENING = datetime(2026, 11, 29, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+RESIDENT = 700001
+
+
+@pytest.fixture(scope="module")
+def pack() -> dict:
+    return json.loads((ROOT / "demo" / "incheon-seo.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+async def index(session: AsyncSession, pack: dict) -> MenuIndex:
+    await menu_pack.import_pack(session, pack)
+    await users.touch(session, telegram_id=RESIDENT, first_name="지영")
+    return build_index(await catalog.export_pack(session))
+
+
+async def read(
+    session: AsyncSession, index: MenuIndex, text: str, **kw: object
+) -> text_orders.Outcome:
+    return await text_orders.read(
+        session,
+        telegram_id=RESIDENT,
+        text=text,
+        index=index,
+        now=EVENING,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def test_named_shop_adds_lines(session: AsyncSession, index: MenuIndex) -> None:
+    outcome = await read(session, index, "한빛치킨 양념치킨 두 마리랑 콜라 하나")
+    assert outcome.cart is not None
+    assert [(ln.item_code, ln.quantity) for ln in outcome.cart.lines] == [
+        ("yangnyeom", 2),
+        ("cola", 1),
+    ]
+    # the cart's shop now reads the next message: no shop question for "콜라 하나 더"
+    outcome = await read(session, index, "콜라 하나 더")
+    assert outcome.cart is not None
+    assert [(ln.item_code, ln.quantity) for ln in outcome.cart.lines] == [
+        ("yangnyeom", 2),
+        ("cola", 2),
+    ]
+
+
+async def test_shop_is_asked_when_several_sell_it(session: AsyncSession, index: MenuIndex) -> None:
+    outcome = await read(session, index, "후라이드 두 마리")
+    assert {s.code for s in outcome.ask_shop} == {"hanbit-chicken", "kkokko-tongdak"}
+    assert await text_orders.awaited(session, RESIDENT) == (
+        text_orders.AWAIT_SHOP,
+        {"text": "후라이드 두 마리"},
+    )
+    outcome = await read(session, index, "후라이드 두 마리", merchant="kkokko-tongdak")
+    assert outcome.cart is not None
+    assert outcome.cart.shop.code == "kkokko-tongdak"
+    assert outcome.cart.lines[0].quantity == 2
+
+
+async def test_edits_remove_and_clear(session: AsyncSession, index: MenuIndex) -> None:
+    await read(session, index, "한빛치킨 양념치킨 하나랑 콜라 두 개")
+    outcome = await read(session, index, "양념치킨 빼줘")
+    assert outcome.removed == 1
+    assert outcome.cart is not None
+    assert [ln.item_code for ln in outcome.cart.lines] == ["cola"]
+    outcome = await read(session, index, "전부 취소")
+    assert outcome.cleared
+    assert outcome.cart is None
+
+
+async def test_unmatched_gets_suggestions(session: AsyncSession, index: MenuIndex) -> None:
+    outcome = await read(session, index, "랍스터 하나")
+    assert outcome.unmatched
+    assert outcome.cart is None
+
+
+async def test_chit_chat_is_not_an_order(session: AsyncSession, index: MenuIndex) -> None:
+    outcome = await read(session, index, "안녕하세요")
+    assert not outcome.understood
