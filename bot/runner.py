@@ -9,12 +9,12 @@ from typing import Self
 
 import uvicorn
 
-from bot import logs
+from bot import logs, web
 from bot.app import (
+    ChatOrderedProcessor,
     bot_token,
     build_application,
     build_deps,
-    build_web_app,
     load_menu_index,
     start_application,
     stop_application,
@@ -22,7 +22,6 @@ from bot.app import (
 from bot.config import Settings
 from bot.sandbox import Limits, Sandbox, create_sandbox_routes
 from bot.services import demo
-from bot.updates import ChatOrderedProcessor
 from handlers.context import Deps, GongbaeApp
 from models import db
 
@@ -85,7 +84,7 @@ class Stack:
         self.application = build_application(
             self.deps, base_url=self._bot_api_base(), processor=self.processor
         )
-        web_app = build_web_app(self.deps, self.engine, self.application, routes)
+        web_app = web.create_app(self.deps, self.engine, self.application, routes)
         config = uvicorn.Config(
             web_app,
             host=self.settings.web_host,

@@ -4,15 +4,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import User
 from telegram.ext import Application, CallbackContext, ExtBot
 
-import models.user
 from bot.config import Settings
 from bot.i18n import I18n, Translator
 from bot.nlu import MenuIndex
+from bot.services import users
 from handlers.callbacks import Signer
 
 
@@ -48,9 +47,7 @@ class Ctx(CallbackContext[ExtBot[None], dict, dict, dict]):
     async def translator_for(self, user: User) -> Translator:
         """The translator for a Telegram user: saved choice, then Telegram's, then ko."""
         async with self.deps.sessions() as session:
-            saved = await session.scalar(
-                select(models.user.User.locale).where(models.user.User.telegram_id == user.id)
-            )
+            saved = await users.locale_of(session, user.id)
         return self.deps.i18n.translator(saved, user.language_code)
 
 

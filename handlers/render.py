@@ -20,8 +20,8 @@ CATEGORY_NAMES = {
     "burger": N_("Burgers"),
     "donkatsu": N_("Donkatsu & Japanese"),
     "bakery": N_("Bakery"),
-    "jjim": N_("Stews & braises"),
-    "tang": N_("Stews & braises"),
+    "jjim": N_("Braised dishes (jjim)"),
+    "tang": N_("Soups & stews (tang)"),
     "night": N_("Late-night snacks"),
     "western": N_("Western"),
     "asian": N_("Asian"),
@@ -40,6 +40,8 @@ CATEGORY_ICONS = {
     "jjim": "🍲",
     "tang": "🍲",
     "night": "🌙",
+    "western": "🍝",
+    "asian": "🍜",
 }
 
 
@@ -170,7 +172,10 @@ def shops_view(
     label = category_name(category, tr)
     lines = [
         tr.plural(
-            "<b>{category}</b>: {n} shop", "<b>{category}</b>: {n} shops", page.total, category=label
+            "<b>{category}</b>: {n} shop",
+            "<b>{category}</b>: {n} shops",
+            page.total,
+            category=label,
         ),
         "",
     ]
@@ -199,8 +204,7 @@ def menu_view(tr: Translator, menu: MenuView, kb: Keyboard) -> tuple[str, Keyboa
     if description:
         lines.append(f"<i>{escape(description)}</i>")
     lines.append("")
-    first = menu.items.page * 8
-    for number, item in enumerate(menu.items.items, start=first + 1):
+    for number, item in enumerate(menu.items.items, start=menu.items.first + 1):
         name = escape(tr.pick(item.name, item.name_en))
         star = "⭐ " if item.popular else ""
         sold = tr(" (sold out)") if item.sold_out else ""

@@ -20,6 +20,12 @@ class Page(Generic[T]):
     page: int
     pages: int
     total: int
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        """The position of the first item on this page, counting from 0."""
+        return self.page * self.per_page
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ def _paginate(items: list[T], page: int, per_page: int) -> Page[T]:
     pages = max(1, -(-len(items) // per_page))
     page = min(max(page, 0), pages - 1)
     chunk = items[page * per_page : (page + 1) * per_page]
-    return Page(items=tuple(chunk), page=page, pages=pages, total=len(items))
+    return Page(items=tuple(chunk), page=page, pages=pages, total=len(items), per_page=per_page)
 
 
 async def region(session: AsyncSession) -> Region:

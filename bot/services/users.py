@@ -53,6 +53,11 @@ async def set_locale(session: AsyncSession, *, telegram_id: int, locale: str) ->
     return await _view(session, user)
 
 
+async def locale_of(session: AsyncSession, telegram_id: int) -> str | None:
+    """The language a user chose, if any."""
+    return await session.scalar(select(User.locale).where(User.telegram_id == telegram_id))
+
+
 async def _get_or_create(session: AsyncSession, telegram_id: int) -> User:
     """The user row, created on first contact; a concurrent first contact wins the race."""
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))

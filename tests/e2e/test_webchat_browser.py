@@ -5,20 +5,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Locator, Page, expect
 
 from bot.runner import Stack
+from tests.browser import chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "webchat.png"
 
 pytestmark = pytest.mark.browser
@@ -26,15 +17,10 @@ pytestmark = pytest.mark.browser
 
 @pytest_asyncio.fixture
 async def page() -> AsyncIterator[Page]:
-    """A page in Debian's headless Chromium (installed by ./dev test; never downloaded)."""
-    assert CHROMIUM.exists(), f"{CHROMIUM} missing: apt-get install chromium"  # noqa: ASYNC240
-    async with async_playwright() as playwright:
-        browser: Browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+    """A wide page in headless Chromium, room for four chat columns."""
+    async with chromium() as browser:
         context = await browser.new_context(viewport={"width": 1500, "height": 900})
         yield await context.new_page()
-        await browser.close()
 
 
 async def _say(column: Locator, text: str) -> None:

@@ -1,39 +1,22 @@
 """The web chat in headless Chromium, with the echo bot polling the sandbox."""
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
+from tests.browser import chromium
 from tests.sandbox.conftest import EN_USER, KO_USER, OWNER, Served
 from tests.sandbox.test_polling import polling
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest_asyncio.fixture
 async def browser() -> AsyncIterator[Browser]:
     """Headless Debian Chromium (never `playwright install`)."""
-    if not CHROMIUM.exists():  # noqa: ASYNC240 (one stat before launching)
-        pytest.skip(f"{CHROMIUM} is not installed")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+    async with chromium() as launched:
         yield launched
-        await launched.close()
 
 
 async def test_chat_api_long_poll(served: Served) -> None:
