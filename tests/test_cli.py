@@ -79,4 +79,6 @@ def test_db_upgrade_and_downgrade(tmp_path: Path) -> None:
     db = tmp_path / "gongbae.sqlite3"
     head = head_revision()
     assert run("db", "upgrade", db=db).stdout == f"database at revision {head}; head is {head}\n"
-    assert run("db", "downgrade", db=db).stdout == f"database at revision (empty); head is {head}\n"
+    assert (
+        run("db", "downgrade", db=db).stdout == f"database at revision (empty); head is {head}\n"
+    )
