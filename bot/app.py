@@ -7,6 +7,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,17 +19,18 @@ from bot import web
 from bot.config import SANDBOX_TOKEN, Settings
 from bot.i18n import I18n
 from bot.nlu import build_index
-from bot.services import catalog
+from bot.services import catalog, merchants, payments
 from bot.services.errors import NotFound
-from handlers import browse, cart, errors, start
+from handlers import browse, cart, checkout, errors, merchant, start
 from handlers.callbacks import Signer
 from handlers.context import Ctx, Deps, GongbaeApp
+from handlers.notifications import OutboxSender
 from models import db
 
 logger = logging.getLogger(__name__)
 
 # Order matters: the first matching handler wins; the catch-all comes last.
-HANDLER_MODULES = (start, browse, cart, errors)
+HANDLER_MODULES = (start, browse, checkout, merchant, cart, errors)
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -139,6 +141,7 @@ def build_application(
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
     application = builder.build()
     application.bot_data["deps"] = deps
+    application.add_handler(checkout.TEXT_STEP_HANDLER, group=-1)
     for module in HANDLER_MODULES:
         application.add_handlers(module.HANDLERS)
     application.add_error_handler(errors.on_error)
@@ -165,6 +168,11 @@ async def start_application(application: GongbaeApp) -> None:
     await application.initialize()
     await register_commands(application)
     await application.start()
+    sender = OutboxSender(application)
+    application.bot_data["outbox_sender"] = sender
+    await sender.start()
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(run_timers, interval=5.0, first=1.0, name="timers")
     settings = deps.settings
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -182,6 +190,9 @@ async def start_application(application: GongbaeApp) -> None:
 
 async def stop_application(application: GongbaeApp) -> None:
     """Stop polling, finish in-flight updates and shut down."""
+    sender = application.bot_data.get("outbox_sender")
+    if sender is not None:
+        await sender.stop()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
@@ -199,3 +210,24 @@ async def load_menu_index(deps: Deps) -> None:
             deps.menu_index = None
             return
     deps.menu_index = build_index(pack)
+
+
+async def run_timers(context: Ctx) -> None:
+    """Expire unpaid links and chase shops that have not answered (every few seconds)."""
+    deps = context.deps
+    now = deps.now()
+    settings = deps.settings
+    async with deps.sessions.begin() as session:
+        expired = await payments.expire_due(session, now=now)
+        realerted, cancelled = await merchants.chase_unanswered(
+            session,
+            now=now,
+            provider=deps.provider,
+            realert_after=timedelta(minutes=settings.merchant_realert_minutes),
+            cancel_after=timedelta(minutes=settings.merchant_cancel_minutes),
+        )
+    if expired or realerted or cancelled:
+        logger.info(
+            "Timers: expired orders %s, re-alerted %s, cancelled %s", expired, realerted, cancelled
+        )
+        deps.outbox_wakeup.set()

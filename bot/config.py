@@ -1,5 +1,7 @@
 """Settings read from the environment and .env, validated once at start."""
 
+import hashlib
+import hmac
 import re
 from pathlib import Path
 from typing import Literal
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     demo_pack: Path = REPO_ROOT / "demo" / "incheon-seo.json"
     demo_personas: Path = REPO_ROOT / "demo" / "personas.json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    payment_secret: SecretStr | None = None  # HMAC key shared with the payment provider
+    payment_expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    merchant_realert_minutes: int = Field(default=3, ge=1, le=60)
+    merchant_cancel_minutes: int = Field(default=10, ge=2, le=120)
 
     @field_validator("database_url")
     @classmethod
@@ -103,6 +109,18 @@ class Settings(BaseSettings):
     def sandbox(self) -> bool:
         """True when no token is set: run against the local sandbox Bot API."""
         return self.telegram_bot_token is None
+
+    @property
+    def payment_key(self) -> bytes:
+        """The HMAC key of payment callbacks: PAYMENT_SECRET, else derived from the token."""
+        if self.payment_secret is not None:
+            return self.payment_secret.get_secret_value().encode()
+        token = (
+            self.telegram_bot_token.get_secret_value()
+            if self.telegram_bot_token
+            else SANDBOX_TOKEN
+        )
+        return hmac.new(token.encode(), b"gongbae payment callbacks", hashlib.sha256).digest()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -20,6 +20,7 @@ from bot.app import (
     stop_application,
 )
 from bot.config import Settings
+from bot.integrations.payments import SandboxLocalCurrency
 from bot.sandbox import Limits, Sandbox, create_sandbox_routes
 from bot.services import demo
 from handlers.context import Deps, GongbaeApp
@@ -80,6 +81,9 @@ class Stack:
             for persona in personas:
                 self.sandbox.add_persona(persona)
             routes = create_sandbox_routes(self.sandbox)
+        provider = SandboxLocalCurrency(self.settings.payment_key, self.public_url)
+        self.deps.payments = provider
+        routes = [*routes, *provider.routes()]
         await load_menu_index(self.deps)
         self.application = build_application(
             self.deps, base_url=self._bot_api_base(), processor=self.processor
@@ -105,6 +109,11 @@ class Stack:
         """Start the Application (polling, or webhook when configured)."""
         assert self.application is not None  # noqa: S101 (start_web ran)
         await start_application(self.application)
+
+    @property
+    def public_url(self) -> str:
+        """Base of links the bot sends: PUBLIC_BASE_URL, else this web app."""
+        return self.settings.public_base_url or self.url
 
     def _bot_api_base(self) -> str | None:
         if self.settings.sandbox:

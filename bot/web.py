@@ -12,6 +12,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
 
+from bot.integrations import signing
+from bot.integrations.payments import CALLBACK_PATH
+from bot.services import payments
 from handlers.context import Deps, GongbaeApp
 from models import db
 
@@ -39,6 +42,28 @@ def create_app(
         await application.update_queue.put(update)
         return Response(status_code=200)
 
+    async def payment_callback(request: Request) -> Response:
+        """A local-currency provider's signed callback: verify, then apply at most once."""
+        body = await request.body()
+        try:
+            payload, nonce = signing.verify(deps.settings.payment_key, dict(request.headers), body)
+        except signing.BadSignature as err:
+            logger.warning("Refused payment callback: %s", err)
+            return JSONResponse({"ok": False, "error": str(err)}, status_code=401)
+        try:
+            async with deps.sessions.begin() as session:
+                outcome = await payments.apply_callback(
+                    session, payload=payload, nonce=nonce, now=deps.now()
+                )
+        except payments.CallbackRejected as err:
+            logger.warning(
+                "Refused payment callback for order %s: %s", payload.get("order_id"), err.reason
+            )
+            return JSONResponse({"ok": False, "error": err.reason}, status_code=err.status)
+        logger.info("Payment callback for order %s: %s", payload.get("order_id"), outcome.value)
+        deps.outbox_wakeup.set()
+        return JSONResponse({"ok": True, "result": outcome.value})
+
     async def healthz(_: Request) -> Response:
         """Liveness: the process answers."""
         return PlainTextResponse("ok")
@@ -60,6 +85,7 @@ def create_app(
 
     routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, webhook, methods=["POST"]),
+        Route(CALLBACK_PATH, payment_callback, methods=["POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *extra,

@@ -175,3 +175,81 @@ class ShowCart(Callback):
 @dataclass(frozen=True)
 class ClearCart(Callback):
     prefix = "cc"
+
+
+@dataclass(frozen=True)
+class Checkout(Callback):
+    prefix = "ck"
+
+
+@dataclass(frozen=True)
+class Fulfil(Callback):
+    prefix = "fl"
+    kind: str  # "delivery" or "pickup"
+
+
+@dataclass(frozen=True)
+class UseAddress(Callback):
+    prefix = "ua"
+    address_id: int
+
+
+@dataclass(frozen=True)
+class NewAddress(Callback):
+    prefix = "na"
+
+
+@dataclass(frozen=True)
+class PickDong(Callback):
+    """The 동 of a shared location, by its position in the shop's delivery areas."""
+
+    prefix = "pd"
+    position: int
+
+
+@dataclass(frozen=True)
+class SkipNote(Callback):
+    prefix = "sn"
+
+
+@dataclass(frozen=True)
+class ConfirmOrder(Callback):
+    prefix = "cf"
+
+
+@dataclass(frozen=True)
+class PayAgain(Callback):
+    prefix = "pa"
+    order_id: int
+
+
+@dataclass(frozen=True)
+class AcceptOrder(Callback):
+    prefix = "oa"
+    order_id: int
+    eta: int
+
+
+@dataclass(frozen=True)
+class RejectMenu(Callback):
+    prefix = "rm"
+    order_id: int
+
+
+@dataclass(frozen=True)
+class RejectOrder(Callback):
+    prefix = "or"
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class DispatchOrder(Callback):
+    prefix = "od"
+    order_id: int
+
+
+@dataclass(frozen=True)
+class DeliveredOrder(Callback):
+    prefix = "dv"
+    order_id: int

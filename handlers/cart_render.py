@@ -74,6 +74,7 @@ def cart_keyboard(cart: CartView, tr: Translator, kb: Keyboard) -> Keyboard:
             ("🗑", cb.LineQuantity(line.id, 0)),
         )
     kb.row((tr("➕ Add more"), cb.ShopMenu(cart.shop.id)), (tr("🗑 Empty cart"), cb.ClearCart()))
+    kb.row((tr("✅ Order · {total}", total=tr.money(cart.total)), cb.Checkout()))
     return kb
 
 

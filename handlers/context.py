@@ -1,7 +1,8 @@
 """The typed callback context: shared objects reach handlers as `context.deps`."""
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -10,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.i18n import I18n, Translator
+from bot.integrations.payments import PaymentProvider
 from bot.nlu import MenuIndex
 from bot.services import users
 from handlers.callbacks import Signer
@@ -25,6 +27,14 @@ class Deps:
     signer: Signer
     menu_index: MenuIndex | None = None  # the parser's index of the region's menus
     clock: Callable[[], datetime] | None = None  # tests fix the time; None: the real clock
+    payments: PaymentProvider | None = None
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def provider(self) -> PaymentProvider:
+        """The local-currency payment provider."""
+        assert self.payments is not None  # noqa: S101 (set by bot/app.py)
+        return self.payments
 
     def now(self) -> datetime:
         """Now in the region's time zone."""

@@ -62,3 +62,54 @@ class SeveralShops(ServiceError):
     def __init__(self, names: list[tuple[str, str]]) -> None:
         super().__init__("several shops in one order")
         self.names = names
+
+
+class CartEmpty(ServiceError):
+    """There is nothing to order."""
+
+
+class OptionsMissing(ServiceError):
+    """A line still lacks a required option."""
+
+
+class BelowMinimumOrder(ServiceError):
+    """The items do not reach the shop's minimum order."""
+
+    def __init__(self, min_order: int, shortfall: int) -> None:
+        super().__init__(f"below the minimum order of {min_order}")
+        self.min_order = min_order
+        self.shortfall = shortfall
+
+
+class OutsideDeliveryArea(ServiceError):
+    """The address is not in the shop's delivery area."""
+
+    def __init__(self, dong: str | None, areas: list[str]) -> None:
+        super().__init__(f"{dong} outside the delivery area")
+        self.dong = dong
+        self.areas = areas
+
+
+class InvalidPhone(ServiceError):
+    """Not a Korean phone number."""
+
+
+class CheckoutIncomplete(ServiceError):
+    """Confirming before the address or phone is known."""
+
+    def __init__(self, missing: str) -> None:
+        super().__init__(f"checkout lacks {missing}")
+        self.missing = missing
+
+
+class WrongState(ServiceError):
+    """The order has moved on: the action no longer applies (a replayed or late button)."""
+
+    def __init__(self, order_id: int, status: str) -> None:
+        super().__init__(f"order {order_id} is {status}")
+        self.order_id = order_id
+        self.status = status
+
+
+class NotAllowed(ServiceError):
+    """This user may not act on this order or shop."""

@@ -1,0 +1,181 @@
+"""The shop's side: accept with an ETA or reject with a reason, then dispatch and deliver."""
+
+from telegram import Message, Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.i18n import N_, Translator
+from bot.services import merchants
+from bot.services.errors import NotAllowed, WrongState
+from handlers import callbacks as cb
+from handlers.context import Ctx
+from handlers.notifications import REASON_NAMES
+from handlers.render import Keyboard
+
+STATUS_NAMES = {
+    "paid": N_("paid, waiting for the shop"),
+    "accepted": N_("accepted"),
+    "rejected": N_("rejected"),
+    "cancelled": N_("cancelled"),
+    "dispatched": N_("on its way"),
+    "delivered": N_("delivered"),
+    "expired": N_("expired"),
+    "awaiting_payment": N_("waiting for payment"),
+}
+
+
+def _status(status: str, tr: Translator) -> str:
+    return tr(STATUS_NAMES.get(status, status))
+
+
+async def _refuse(query: object, err: Exception, tr: Translator) -> None:
+    if isinstance(err, NotAllowed):
+        text = tr("Only the shop's own accounts can answer this order.")
+    elif isinstance(err, WrongState):
+        text = tr(
+            "This order has already moved on (it is {status}).", status=_status(err.status, tr)
+        )
+    else:
+        raise err
+    await query.answer(text, show_alert=True)  # type: ignore[attr-defined]
+
+
+async def accept(update: Update, context: Ctx) -> None:
+    """Accept with an ETA; the alert turns into the dispatch step."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not isinstance(query.message, Message):
+        return
+    message = query.message
+    action = cb.AcceptOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
+    tr = await context.translator_for(user)
+    try:
+        async with context.deps.sessions.begin() as session:
+            await merchants.accept(
+                session,
+                order_id=action.order_id,
+                telegram_id=user.id,
+                eta=action.eta,
+                now=context.deps.now(),
+            )
+    except (NotAllowed, WrongState) as err:
+        await _refuse(query, err, tr)
+        return
+    context.deps.outbox_wakeup.set()
+    await query.answer(tr("Accepted."))
+    kb = Keyboard(context.deps.signer, message.chat_id)
+    kb.row((tr("🛵 Out for delivery / ready"), cb.DispatchOrder(action.order_id)))
+    text = (
+        (message.text_html or "")
+        + "\n\n"
+        + tr("✅ Accepted: ready in {eta} minutes.", eta=action.eta)
+    )
+    await query.edit_message_text(text, reply_markup=kb.markup())
+
+
+async def reject_menu(update: Update, context: Ctx) -> None:
+    """Show the reasons to reject."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not isinstance(query.message, Message):
+        return
+    message = query.message
+    action = cb.RejectMenu.unpack(query.data or "", context.deps.signer, message.chat_id)
+    tr = await context.translator_for(user)
+    await query.answer()
+    kb = Keyboard(context.deps.signer, message.chat_id)
+    for reason in merchants.REASONS:
+        kb.row((tr(REASON_NAMES[reason]), cb.RejectOrder(action.order_id, reason)))
+    kb.row(
+        *[
+            (tr("{eta} min", eta=eta), cb.AcceptOrder(action.order_id, eta))
+            for eta in merchants.ETAS
+        ]
+    )
+    await query.edit_message_reply_markup(kb.markup())
+
+
+async def reject(update: Update, context: Ctx) -> None:
+    """Reject with a reason; the resident is refunded."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not isinstance(query.message, Message):
+        return
+    message = query.message
+    action = cb.RejectOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
+    tr = await context.translator_for(user)
+    try:
+        async with context.deps.sessions.begin() as session:
+            await merchants.reject(
+                session,
+                order_id=action.order_id,
+                telegram_id=user.id,
+                reason=action.reason,
+                provider=context.deps.provider,
+                now=context.deps.now(),
+            )
+    except (NotAllowed, WrongState) as err:
+        await _refuse(query, err, tr)
+        return
+    context.deps.outbox_wakeup.set()
+    await query.answer(tr("Rejected; the resident is refunded."))
+    text = (
+        (message.text_html or "")
+        + "\n\n"
+        + tr(
+            "❌ Rejected: {reason}. The resident was refunded.",
+            reason=tr(REASON_NAMES[action.reason]),
+        )
+    )
+    await query.edit_message_text(text)
+
+
+async def dispatch(update: Update, context: Ctx) -> None:
+    """The order left the shop (or is ready for pickup)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not isinstance(query.message, Message):
+        return
+    message = query.message
+    action = cb.DispatchOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
+    tr = await context.translator_for(user)
+    try:
+        async with context.deps.sessions.begin() as session:
+            await merchants.dispatch(
+                session, order_id=action.order_id, telegram_id=user.id, now=context.deps.now()
+            )
+    except (NotAllowed, WrongState) as err:
+        await _refuse(query, err, tr)
+        return
+    context.deps.outbox_wakeup.set()
+    await query.answer()
+    kb = Keyboard(context.deps.signer, message.chat_id)
+    kb.row((tr("✅ Delivered / picked up"), cb.DeliveredOrder(action.order_id)))
+    text = (message.text_html or "") + "\n" + tr("🛵 On its way.")
+    await query.edit_message_text(text, reply_markup=kb.markup())
+
+
+async def delivered(update: Update, context: Ctx) -> None:
+    """The order reached the resident."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not isinstance(query.message, Message):
+        return
+    message = query.message
+    action = cb.DeliveredOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
+    tr = await context.translator_for(user)
+    try:
+        async with context.deps.sessions.begin() as session:
+            await merchants.deliver(
+                session, order_id=action.order_id, telegram_id=user.id, now=context.deps.now()
+            )
+    except (NotAllowed, WrongState) as err:
+        await _refuse(query, err, tr)
+        return
+    context.deps.outbox_wakeup.set()
+    await query.answer()
+    text = (message.text_html or "") + "\n" + tr("✅ Delivered. Thank you!")
+    await query.edit_message_text(text)
+
+
+HANDLERS = [
+    CallbackQueryHandler(accept, pattern=cb.AcceptOrder.pattern()),
+    CallbackQueryHandler(reject_menu, pattern=cb.RejectMenu.pattern()),
+    CallbackQueryHandler(reject, pattern=cb.RejectOrder.pattern()),
+    CallbackQueryHandler(dispatch, pattern=cb.DispatchOrder.pattern()),
+    CallbackQueryHandler(delivered, pattern=cb.DeliveredOrder.pattern()),
+]

@@ -1,0 +1,230 @@
+"""Messages about orders, rendered from outbox rows and sent within Telegram's limits."""
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.i18n import N_, Translator
+from bot.services import outbox, users
+from bot.services.merchants import ETAS
+from handlers import callbacks as cb
+from handlers.context import Deps, GongbaeApp
+from handlers.render import Keyboard
+
+logger = logging.getLogger(__name__)
+
+REASON_NAMES = {
+    "sold_out": N_("sold out"),
+    "too_busy": N_("too busy right now"),
+    "closed": N_("closed"),
+    "outside_area": N_("outside the delivery area"),
+    "no_answer": N_("the shop did not answer in time"),
+}
+
+
+def order_lines(payload: dict[str, Any], tr: Translator) -> list[str]:
+    """The lines of an order with options, leave-outs and notes."""
+    rows = []
+    for line in payload["lines"]:
+        name = escape(tr.pick(line["name"], line["name_en"]))
+        rows.append(f"• {name} × {line['quantity']}: {tr.money(line['total'])}")
+        for option_ko, option_en, amount in line["options"]:
+            option = escape(tr.pick(option_ko, option_en))
+            if amount == "extra":
+                option = tr("extra {choice}", choice=option)
+            elif amount == "light":
+                option = tr("light {choice}", choice=option)
+            rows.append(f"   · {option}")
+        if line["excluded"]:
+            rows.append("   · " + tr("without {items}", items=escape(", ".join(line["excluded"]))))
+        if line["note"]:
+            rows.append("   · " + tr("request: {note}", note=escape(line["note"])))
+    return rows
+
+
+def shop_name(payload: dict[str, Any], tr: Translator) -> str:
+    """The shop's name in the reader's language, escaped."""
+    return escape(tr.pick(payload["shop"], payload["shop_en"]))
+
+
+def render(
+    kind: str, payload: dict[str, Any], tr: Translator, kb: Keyboard
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and buttons of one outbox message."""
+    order_id, shop = payload["order_id"], shop_name(payload, tr)
+    total = tr.money(payload["total"])
+    if kind == "order_paid":
+        text = tr(
+            "✅ Payment received for order #{order}: {total}.\n"
+            "{shop} has your order and will answer shortly.",
+            order=order_id,
+            total=total,
+            shop=shop,
+        )
+    elif kind == "payment_declined":
+        kb.row((tr("💳 Pay again"), cb.PayAgain(order_id)))
+        text = tr("The payment for order #{order} was declined.", order=order_id)
+    elif kind == "payment_expired":
+        kb.row((tr("💳 Pay again"), cb.PayAgain(order_id)))
+        text = tr(
+            "⏰ The payment link for order #{order} expired, so the order was not sent to "
+            "{shop}. Nothing was charged. You can pay again:",
+            order=order_id,
+            shop=shop,
+        )
+    elif kind == "order_accepted":
+        text = tr(
+            "👨‍🍳 {shop} accepted order #{order}. It will be ready in about {eta} minutes.",
+            shop=shop,
+            order=order_id,
+            eta=payload["eta"],
+        )
+    elif kind in ("order_rejected", "order_cancelled"):
+        reason = tr(REASON_NAMES.get(payload["reason"] or "", N_("no reason given")))
+        text = tr(
+            "❌ Sorry, order #{order} at {shop} was cancelled: {reason}.\n"
+            "{refund} has been refunded in local currency.",
+            order=order_id,
+            shop=shop,
+            reason=reason,
+            refund=tr.money(payload.get("refunded", 0)),
+        )
+    elif kind == "order_dispatched":
+        if payload["fulfilment"] == "pickup":
+            text = tr("🛍 Order #{order} is ready for pickup at {shop}.", order=order_id, shop=shop)
+        else:
+            text = tr("🛵 Order #{order} is on its way from {shop}.", order=order_id, shop=shop)
+    elif kind == "order_delivered":
+        text = tr(
+            "🍽 Order #{order} from {shop} is delivered. Enjoy your meal!",
+            order=order_id,
+            shop=shop,
+        )
+    elif kind == "merchant_new_order":
+        text = merchant_alert(payload, tr)
+        kb.row(*[(tr("{eta} min", eta=eta), cb.AcceptOrder(order_id, eta)) for eta in ETAS])
+        kb.row((tr("Reject"), cb.RejectMenu(order_id)))
+    elif kind == "merchant_order_cancelled":
+        text = tr(
+            "Order #{order} was cancelled because nobody answered in time; "
+            "the resident was refunded.",
+            order=order_id,
+        )
+    else:
+        raise ValueError(f"unknown outbox message kind {kind!r}")
+    return text, kb.markup()
+
+
+def merchant_alert(payload: dict[str, Any], tr: Translator) -> str:
+    """The new-order alert a shop gets, with everything it needs to cook and deliver."""
+    head = tr("🔔 <b>New order #{order}</b>", order=payload["order_id"])
+    if payload.get("again"):
+        head = tr("🔔 <b>Still waiting: order #{order}</b>", order=payload["order_id"])
+    rows = [head, "", *order_lines(payload, tr), ""]
+    if payload["fulfilment"] == "pickup":
+        rows.append(tr("🏃 Pickup at the shop"))
+    else:
+        rows.append(tr("🛵 Deliver to: {address}", address=escape(payload["address"] or "")))
+    if payload["phone"]:
+        rows.append(tr("📞 {phone}", phone=escape(payload["phone"])))
+    if payload["note"]:
+        rows.append(tr("📝 {note}", note=escape(payload["note"])))
+    rows.append(tr("Paid: {total} (no brokerage fee)", total=tr.money(payload["total"])))
+    rows.append("")
+    rows.append(tr("Accept with a time, or reject:"))
+    return "\n".join(rows)
+
+
+class OutboxSender:
+    """Drains the outbox in the background; a wake-up event avoids waiting for the timer."""
+
+    def __init__(self, application: GongbaeApp, interval: float = 1.0) -> None:
+        self.application = application
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def deps(self) -> Deps:
+        """The application's dependencies."""
+        return self.application.bot_data["deps"]
+
+    async def start(self) -> None:
+        """Put back messages a crash left half-sent, then start draining."""
+        async with self.deps.sessions.begin() as session:
+            recovered = await outbox.recover(session, before=self.deps.now())
+        if recovered:
+            logger.warning("Re-queued %s outbox messages left by a stopped sender", recovered)
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Stop draining (messages left are sent on the next start)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                sent = await self.drain_once()
+            except Exception:  # keep the sender alive; the rows stay for the next round
+                logger.exception("Outbox round failed")
+                sent = 0
+            if sent:
+                continue
+            self.deps.outbox_wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.deps.outbox_wakeup.wait(), self.interval)
+
+    async def drain_once(self) -> int:
+        """Send the due messages once; return how many were handled."""
+        async with self.deps.sessions.begin() as session:
+            batch = await outbox.claim(session, now=self.deps.now())
+        for envelope in batch:
+            await self._send(envelope)
+        return len(batch)
+
+    async def _send(self, envelope: outbox.Envelope) -> None:
+        deps = self.deps
+        async with deps.sessions() as session:
+            locale = await users.locale_of(session, envelope.chat_id)
+        tr = deps.i18n.translator(locale)
+        text, markup = render(
+            envelope.kind, envelope.payload, tr, Keyboard(deps.signer, envelope.chat_id)
+        )
+        try:
+            await self.application.bot.send_message(envelope.chat_id, text, reply_markup=markup)
+        except RetryAfter as err:
+            wait = err.retry_after
+            delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            async with deps.sessions.begin() as session:
+                await outbox.retry(session, envelope.id, now=deps.now(), delay=delay, error="429")
+            return
+        except (Forbidden, BadRequest) as err:
+            logger.warning(
+                "Outbox message %s to chat %s failed: %s", envelope.id, envelope.chat_id, err
+            )
+            async with deps.sessions.begin() as session:
+                await outbox.failed(session, envelope.id, error=str(err))
+            return
+        except TelegramError as err:
+            async with deps.sessions.begin() as session:
+                await outbox.retry(
+                    session,
+                    envelope.id,
+                    now=deps.now(),
+                    delay=2.0**envelope.attempts,
+                    error=str(err),
+                )
+            return
+        async with deps.sessions.begin() as session:
+            await outbox.sent(session, envelope.id, now=deps.now())
+        logger.info(
+            "Sent %s for order %s to chat %s", envelope.kind, envelope.order_id, envelope.chat_id
+        )

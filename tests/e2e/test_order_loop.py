@@ -1,0 +1,110 @@
+"""The whole order through the real stack: cart, checkout, local-currency payment, shop."""
+
+import re
+
+import httpx
+
+from bot.runner import Stack
+from tests.e2e.harness import ChatClient
+
+JIYOUNG = "resident-jiyoung"
+ALEX = "resident-alex"
+OWNER = "owner-hanbit-chicken"
+
+
+async def until(stack: Stack, chat: ChatClient, who: str, text: str) -> str:
+    """Wait for a bot message containing `text` (outbox messages come asynchronously)."""
+    assert stack.sandbox is not None
+    chat_id = chat.user_id(who)
+    message = await stack.sandbox.wait_for_bot_message(chat_id, contains=text, timeout=10)
+    return message.text or ""
+
+
+def payment_url(chat: ChatClient, who: str) -> str:
+    buttons = chat.last(who).buttons()
+    return buttons[0][0]["url"]
+
+
+async def pay(url: str, decision: str = "approve") -> str:
+    async with httpx.AsyncClient() as client:
+        page = await client.get(url)
+        assert page.status_code == 200
+        answer = await client.post(url, data={"decision": decision})
+    return answer.text
+
+
+async def order_to_payment(chat: ChatClient) -> str:
+    await chat.send(JIYOUNG, "/start")
+    await chat.press(JIYOUNG, "한국어")
+    await chat.send(JIYOUNG, "한빛치킨 양념치킨 한 마리랑 콜라 하나")
+    # answer any required option still open
+    while any("골라 주세요" in (m.text or "") for m in [chat.last(JIYOUNG)]):
+        await chat.press(JIYOUNG, chat.buttons(JIYOUNG)[0])
+    order_button = next(b for b in chat.buttons(JIYOUNG) if b.startswith("✅ 주문하기"))
+    await chat.press(JIYOUNG, order_button)
+    assert "어떻게 받으실까요?" in (chat.last(JIYOUNG).text or "")
+    await chat.press(JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if b.startswith("🛵")))
+    assert "어디로 배달할까요?" in (chat.last(JIYOUNG).text or "")
+    await chat.press(JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if "청라" in b))
+    assert "요청사항" in (chat.last(JIYOUNG).text or "")  # phone is saved for the persona
+    [summary] = await chat.send(JIYOUNG, "문 앞에 놔주세요 <부탁>")
+    text = summary.text or ""
+    assert "주문 내용을 확인해 주세요" in text
+    assert "문 앞에 놔주세요 <부탁>" in text
+    assert "합계" in text
+    await chat.press(JIYOUNG, "✅ 주문하고 결제하기")
+    link = chat.last(JIYOUNG)
+    assert "서로e음" in (link.text or "")
+    return payment_url(chat, JIYOUNG)
+
+
+async def test_happy_path_in_korean(stack: Stack, chat: ChatClient) -> None:
+    url = await order_to_payment(chat)
+    assert "결제가 완료됐어요" in await pay(url)
+    paid = await until(stack, chat, JIYOUNG, "결제가 완료됐어요")
+    order_id = re.search(r"#(\d+)", paid)
+    assert order_id is not None
+    alert = await until(stack, chat, OWNER, "새 주문")
+    assert "양념치킨" in alert
+    assert "문 앞에 놔주세요 <부탁>" in alert
+    assert "010-" in alert
+    await chat.press(OWNER, "30분")
+    await until(stack, chat, JIYOUNG, "약 30분")
+    await chat.press(OWNER, "🛵 배달 출발 / 준비 완료")
+    await until(stack, chat, JIYOUNG, "배달을 시작했어요")
+    await chat.press(OWNER, "✅ 배달 / 픽업 완료")
+    await until(stack, chat, JIYOUNG, "배달이 완료됐어요")
+
+
+async def test_reject_refunds(stack: Stack, chat: ChatClient) -> None:
+    url = await order_to_payment(chat)
+    await pay(url)
+    await until(stack, chat, OWNER, "새 주문")
+    await chat.press(OWNER, "거절")
+    await chat.press(OWNER, "품절")
+    text = await until(stack, chat, JIYOUNG, "취소됐어요")
+    assert "환불" in text
+    assert stack.deps.payments is not None
+    assert len(stack.deps.payments.refunds) == 1  # type: ignore[attr-defined]
+    # a replayed accept button after the rejection changes nothing
+    alert = chat.last(OWNER)
+    assert "거절" in (alert.text or "")
+
+
+async def test_declined_payment_can_be_paid_again(stack: Stack, chat: ChatClient) -> None:
+    url = await order_to_payment(chat)
+    await pay(url, "decline")
+    await until(stack, chat, JIYOUNG, "결제가 취소됐어요")
+    await chat.press(JIYOUNG, "💳 다시 결제하기")
+    assert "서로e음" in (chat.last(JIYOUNG).text or "")
+
+
+async def test_a_stranger_cannot_press_the_shop_buttons(stack: Stack, chat: ChatClient) -> None:
+    url = await order_to_payment(chat)
+    await pay(url)
+    alert = await stack.sandbox.wait_for_bot_message(chat.user_id(OWNER), contains="새 주문")  # type: ignore[union-attr]
+    data = alert.buttons()[0][0]["callback_data"]
+    # the same data pressed in another chat fails the tag check
+    await chat.send(ALEX, "/start")
+    await chat.press_data(ALEX, chat.last(ALEX).message_id, data)
+    assert "no longer valid" in chat.answers(ALEX)[-1]
