@@ -1,0 +1,119 @@
+"""Timers and failures through the real stack: expiry, shop timeout, forged callbacks, a
+crash between commit and send."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from bot.integrations import signing
+from bot.runner import Stack
+from bot.sandbox import Limits
+from models.base import OutboxStatus
+from models.outbox import OutboxMessage
+from tests.e2e.conftest import EVENING, e2e_settings
+from tests.e2e.harness import ChatClient
+from tests.e2e.test_order_loop import JIYOUNG, OWNER, order_to_payment, pay, until
+
+
+async def run_timers(stack: Stack) -> None:
+    """Run the periodic timers now instead of waiting for the job queue."""
+    assert stack.application is not None
+    assert stack.application.job_queue is not None
+    [job] = stack.application.job_queue.get_jobs_by_name("timers")
+    await job.run(stack.application)
+
+
+async def test_unpaid_link_expires_and_can_be_paid_again(stack: Stack, chat: ChatClient) -> None:
+    url = await order_to_payment(chat)
+    stack.deps.clock = lambda: EVENING + timedelta(minutes=16)
+    await run_timers(stack)
+    text = await until(stack, chat, JIYOUNG, "결제 시간이 지나")
+    assert "결제된 금액은 없어요" in text
+    assert "결제를 처리하지 못했어요" in await pay(url)  # the old link no longer pays
+    await chat.press(JIYOUNG, "💳 다시 결제하기")
+    new_url = chat.last(JIYOUNG).buttons()[0][0]["url"]
+    assert new_url != url
+    assert "결제가 완료됐어요" in await pay(new_url)
+    await until(stack, chat, OWNER, "새 주문")
+
+
+async def test_shop_that_does_not_answer_is_chased_then_cancelled(
+    stack: Stack, chat: ChatClient
+) -> None:
+    url = await order_to_payment(chat)
+    await pay(url)
+    await until(stack, chat, OWNER, "새 주문")
+    stack.deps.clock = lambda: EVENING + timedelta(minutes=4)
+    await run_timers(stack)
+    await until(stack, chat, OWNER, "아직 응답하지 않은 주문")
+    stack.deps.clock = lambda: EVENING + timedelta(minutes=11)
+    await run_timers(stack)
+    text = await until(stack, chat, JIYOUNG, "취소됐어요")
+    assert "가게가 제시간에 응답하지 않음" in text
+    await until(stack, chat, OWNER, "자동 취소")
+    # the shop's late accept is refused politely
+    await chat.press(OWNER, "30분")
+    assert "이미 처리된 주문이에요" in chat.answers(OWNER)[-1]
+
+
+async def test_forged_and_duplicate_callbacks_over_http(stack: Stack, chat: ChatClient) -> None:
+    url = await order_to_payment(chat)
+    callback_url = f"{stack.url}/payments/callback/sandbox-local"
+    async with httpx.AsyncClient() as client:
+        forged = signing.sign(b"not-the-key", {"payment_token": "x", "tx_id": "t"})
+        answer = await client.post(callback_url, content=forged.body, headers=forged.headers)
+        assert answer.status_code == 401
+        assert (await client.post(callback_url, content=b"{}")).status_code == 401
+    assert "결제가 완료됐어요" in await pay(url)
+    # the provider's page posted once; a second approval is a different transaction: refused
+    assert "결제를 처리하지 못했어요" in await pay(url)
+    await until(stack, chat, OWNER, "새 주문")
+    owner_alerts = [
+        m for m in chat.sandbox.bot_messages(chat.user_id(OWNER)) if "새 주문" in (m.text or "")
+    ]
+    assert len(owner_alerts) == 1
+
+
+async def test_messages_survive_a_crash_between_commit_and_send(tmp_path: Path) -> None:
+    settings = e2e_settings(tmp_path)
+    limits = Limits(chat_burst=50)
+    async with Stack(settings, sandbox_limits=limits) as first:
+        first.deps.clock = lambda: EVENING
+        chat = ChatClient(first)
+        url = await order_to_payment(chat)
+        assert first.application is not None
+        # the sender dies before it sends anything the payment causes
+        await first.application.bot_data["outbox_sender"].stop()
+        await pay(url)
+        async with first.deps.sessions.begin() as session:
+            rows = list(
+                await session.scalars(
+                    OutboxMessage.__table__.select().where(
+                        OutboxMessage.status == OutboxStatus.PENDING
+                    )
+                )
+            )
+            assert len(rows) == 2  # order_paid for the resident, the alert for the shop
+            # one was claimed when the process died: left SENDING
+            first_row = await session.get(OutboxMessage, rows[0])
+            assert first_row is not None
+            first_row.status = OutboxStatus.SENDING
+    async with Stack(settings, sandbox_limits=limits) as second:
+        second.deps.clock = lambda: EVENING
+        chat = ChatClient(second)
+        await until(second, chat, JIYOUNG, "결제가 완료됐어요")
+        await until(second, chat, OWNER, "새 주문")
+        assert second.application is not None
+        await second.application.bot_data["outbox_sender"].drain_once()
+        resident = [
+            m
+            for m in chat.sandbox.bot_messages(chat.user_id(JIYOUNG))
+            if "결제가 완료" in (m.text or "")
+        ]
+        owner = [
+            m
+            for m in chat.sandbox.bot_messages(chat.user_id(OWNER))
+            if "새 주문" in (m.text or "")
+        ]
+        assert (len(resident), len(owner)) == (1, 1)
