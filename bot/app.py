@@ -21,7 +21,17 @@ from bot.i18n import I18n
 from bot.nlu import build_index
 from bot.services import catalog, merchants, payments
 from bot.services.errors import NotFound
-from handlers import browse, cart, checkout, errors, merchant, start
+from handlers import (
+    browse,
+    cart,
+    checkout,
+    errors,
+    merchant,
+    my_orders,
+    prompts,
+    review,
+    start,
+)
 from handlers.callbacks import Signer
 from handlers.context import Ctx, Deps, GongbaeApp
 from handlers.notifications import OutboxSender
@@ -30,7 +40,7 @@ from models import db
 logger = logging.getLogger(__name__)
 
 # Order matters: the first matching handler wins; the catch-all comes last.
-HANDLER_MODULES = (start, browse, checkout, merchant, cart, errors)
+HANDLER_MODULES = (start, browse, my_orders, checkout, merchant, review, cart, errors)
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -141,7 +151,7 @@ def build_application(
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
     application = builder.build()
     application.bot_data["deps"] = deps
-    application.add_handler(checkout.TEXT_STEP_HANDLER, group=-1)
+    application.add_handler(prompts.TEXT_HANDLER, group=-1)
     for module in HANDLER_MODULES:
         application.add_handlers(module.HANDLERS)
     application.add_error_handler(errors.on_error)
@@ -156,6 +166,7 @@ async def register_commands(application: GongbaeApp) -> None:
         commands = [
             BotCommand("start", tr("Main menu")),
             BotCommand("shops", tr("Browse shops")),
+            BotCommand("orders", tr("MY배달: my orders")),
             BotCommand("lang", tr("Change the language")),
             BotCommand("help", tr("How to use gongbae")),
         ]

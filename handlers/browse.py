@@ -3,7 +3,7 @@
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.services import catalog
+from bot.services import catalog, reviews
 from handlers import callbacks as cb
 from handlers.context import Ctx
 from handlers.render import Keyboard, categories_view, item_view, menu_view, shops_view
@@ -60,7 +60,8 @@ async def show_menu(update: Update, context: Ctx) -> None:
         menu = await catalog.menu(
             session, merchant_id=action.merchant_id, now=context.deps.now(), page=action.page
         )
-    text, kb = menu_view(tr, menu, Keyboard(context.deps.signer, chat_id))
+        rating = await reviews.rating(session, merchant_id=action.merchant_id)
+    text, kb = menu_view(tr, menu, rating, Keyboard(context.deps.signer, chat_id))
     await query.edit_message_text(text, reply_markup=kb.markup())
 
 

@@ -253,3 +253,44 @@ class DispatchOrder(Callback):
 class DeliveredOrder(Callback):
     prefix = "dv"
     order_id: int
+
+
+@dataclass(frozen=True)
+class RateOrder(Callback):
+    prefix = "rv"
+    order_id: int
+    stars: int
+
+
+@dataclass(frozen=True)
+class SkipReviewText(Callback):
+    prefix = "rs"
+
+
+@dataclass(frozen=True)
+class ReplyReview(Callback):
+    prefix = "rr"
+    review_id: int
+
+
+@dataclass(frozen=True)
+class MyOrders(Callback):
+    prefix = "mo"
+
+
+@dataclass(frozen=True)
+class OrderDetail(Callback):
+    prefix = "od2"
+    order_id: int
+
+
+@dataclass(frozen=True)
+class Reorder(Callback):
+    prefix = "ro"
+    order_id: int
+
+
+@dataclass(frozen=True)
+class CancelOrder(Callback):
+    prefix = "xo"
+    order_id: int

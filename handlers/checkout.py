@@ -12,7 +12,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.i18n import Translator
 from bot.integrations.payments import currency_name
@@ -36,8 +36,6 @@ from handlers.cart import reply_unavailable
 from handlers.cart_render import line_details
 from handlers.context import Ctx
 from handlers.render import Keyboard
-
-STEPS = (checkout.AWAIT_ADDRESS, checkout.AWAIT_NOTE, checkout.AWAIT_PHONE)
 
 
 def _message(update: Update) -> Message | None:
@@ -457,23 +455,6 @@ async def pay_again(update: Update, context: Ctx) -> None:
     await query.answer()
     await send_link(message, link, tr, context)
 
-
-async def checkout_text(update: Update, context: Ctx) -> None:
-    """Take a typed checkout answer before the cart reads the text as an order."""
-    user = update.effective_user
-    if user is None:
-        return
-    async with context.deps.sessions() as session:
-        awaiting, _ = await text_orders.awaited(session, user.id)
-    if awaiting in STEPS:
-        await typed_answer(update, context, awaiting)
-        raise ApplicationHandlerStop
-
-
-# Runs in group -1, before the cart's free-text handler.
-TEXT_STEP_HANDLER = MessageHandler(
-    filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, checkout_text
-)
 
 HANDLERS = [
     CallbackQueryHandler(start_checkout, pattern=cb.Checkout.pattern()),

@@ -25,6 +25,7 @@ REASON_NAMES = {
     "closed": N_("closed"),
     "outside_area": N_("outside the delivery area"),
     "no_answer": N_("the shop did not answer in time"),
+    "by_resident": N_("you cancelled it"),
 }
 
 
@@ -101,15 +102,37 @@ def render(
         else:
             text = tr("🛵 Order #{order} is on its way from {shop}.", order=order_id, shop=shop)
     elif kind == "order_delivered":
+        kb.row(*[("⭐" * stars, cb.RateOrder(order_id, stars)) for stars in (1, 2, 3)])
+        kb.row(*[("⭐" * stars, cb.RateOrder(order_id, stars)) for stars in (4, 5)])
         text = tr(
-            "🍽 Order #{order} from {shop} is delivered. Enjoy your meal!",
+            "🍽 Order #{order} from {shop} is delivered. Enjoy your meal!\n\n"
+            "How was it? Rate it (꿀맛 평가):",
             order=order_id,
             shop=shop,
         )
+    elif kind == "review_reply":
+        text = tr(
+            "💬 {shop} replied to your review of order #{order}:\n{reply}",
+            shop=shop,
+            order=order_id,
+            reply=escape(payload["reply"]),
+        )
+    elif kind == "merchant_review":
+        stars = "⭐" * payload["stars"]
+        text = tr("📝 New review of order #{order}: {stars}", order=order_id, stars=stars)
+        if payload.get("text"):
+            text += "\n" + escape(payload["text"])
+            kb.row((tr("💬 Reply"), cb.ReplyReview(payload["review_id"])))
     elif kind == "merchant_new_order":
         text = merchant_alert(payload, tr)
         kb.row(*[(tr("{eta} min", eta=eta), cb.AcceptOrder(order_id, eta)) for eta in ETAS])
         kb.row((tr("Reject"), cb.RejectMenu(order_id)))
+    elif kind == "merchant_order_cancelled" and payload["reason"] == "by_resident":
+        text = tr(
+            "Order #{order} was cancelled by the resident before you accepted it; "
+            "they were refunded.",
+            order=order_id,
+        )
     elif kind == "merchant_order_cancelled":
         text = tr(
             "Order #{order} was cancelled because nobody answered in time; "

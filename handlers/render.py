@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, Translator
 from bot.services.catalog import CategoryView, ItemView, MenuView, Page, ShopView
+from bot.services.reviews import Rating
 from handlers import callbacks as cb
 from handlers.callbacks import Callback, Signer
 
@@ -95,7 +96,7 @@ def welcome(tr: Translator, name: str | None, region: str, kb: Keyboard) -> tupl
 
 def main_menu(tr: Translator, kb: Keyboard) -> Keyboard:
     """The main menu buttons."""
-    kb.row((tr("🍽 Browse shops"), cb.Categories()))
+    kb.row((tr("🍽 Browse shops"), cb.Categories()), (tr("🧾 MY배달"), cb.MyOrders()))
     kb.row((tr("🌐 Language"), cb.SetLanguage("ask")))
     return kb
 
@@ -109,6 +110,7 @@ def help_text(tr: Translator) -> str:
         "<b>Commands</b>\n"
         "/start: main menu\n"
         "/shops: browse shops\n"
+        "/orders: MY배달, your orders\n"
         "/lang: change the language\n"
         "/help: this help"
     )
@@ -193,13 +195,30 @@ def shops_view(
     return "\n".join(lines).strip(), kb
 
 
-def menu_view(tr: Translator, menu: MenuView, kb: Keyboard) -> tuple[str, Keyboard]:
-    """A page of a shop's menu with prices."""
+def menu_view(
+    tr: Translator, menu: MenuView, rating: Rating, kb: Keyboard
+) -> tuple[str, Keyboard]:
+    """A page of a shop's menu with prices, and its reviews on the first page."""
     shop = menu.shop
     lines = [
         f"<b>{escape(tr.pick(shop.name, shop.name_en))}</b> · {shop_status(shop, tr)}",
         shop_terms(shop, tr),
     ]
+    if rating.count:
+        lines.append(
+            tr.plural(
+                "⭐ {average} ({n} review)",
+                "⭐ {average} ({n} reviews)",
+                rating.count,
+                average=f"{rating.average:.1f}",
+            )
+        )
+        if menu.items.page == 0:
+            for review in rating.recent:
+                text = (review.text or "")[:80]
+                lines.append(f"  “{escape(text)}” {'⭐' * review.stars}")
+                if review.reply:
+                    lines.append("  ↳ " + tr("owner: {reply}", reply=escape(review.reply[:80])))
     description = tr.pick(shop.description or "", shop.description_en)
     if description:
         lines.append(f"<i>{escape(description)}</i>")

@@ -18,7 +18,7 @@ S = OrderStatus
 ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
     S.CART: {S.AWAITING_PAYMENT},
     S.AWAITING_PAYMENT: {S.PAID, S.EXPIRED, S.CANCELLED},
-    S.EXPIRED: {S.AWAITING_PAYMENT},  # the resident pays again
+    S.EXPIRED: {S.AWAITING_PAYMENT, S.CANCELLED},  # paid again, or given up
     S.PAID: {S.ACCEPTED, S.REJECTED, S.CANCELLED},
     S.ACCEPTED: {S.DISPATCHED, S.CANCELLED},
     S.DISPATCHED: {S.DELIVERED},

@@ -1,0 +1,37 @@
+"""Typed answers the bot is waiting for (address, phone, note, review, reply) come first."""
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
+
+from bot.services import checkout as checkout_service
+from bot.services import reviews, text_orders
+from handlers import checkout, review
+from handlers.context import Ctx
+
+
+async def awaited_text(update: Update, context: Ctx) -> None:
+    """Route a text to the prompt that waits for it; otherwise let the cart read it."""
+    user = update.effective_user
+    if user is None:
+        return
+    async with context.deps.sessions() as session:
+        awaiting, _ = await text_orders.awaited(session, user.id)
+    if awaiting in (
+        checkout_service.AWAIT_ADDRESS,
+        checkout_service.AWAIT_NOTE,
+        checkout_service.AWAIT_PHONE,
+    ):
+        await checkout.typed_answer(update, context, awaiting)
+    elif awaiting == reviews.AWAIT_TEXT:
+        await review.text_answer(update, context)
+    elif awaiting == reviews.AWAIT_REPLY:
+        await review.reply_answer(update, context)
+    else:
+        return
+    raise ApplicationHandlerStop
+
+
+# Registered in group -1, before the cart's free-text handler in group 0.
+TEXT_HANDLER = MessageHandler(
+    filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, awaited_text
+)

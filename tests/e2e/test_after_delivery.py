@@ -1,0 +1,62 @@
+"""After delivery and beyond: 꿀맛 평가 with the owner's reply, MY배달, 다시 주문, cancelling."""
+
+from bot.runner import Stack
+from tests.e2e.harness import ChatClient
+from tests.e2e.test_order_loop import JIYOUNG, OWNER, order_to_payment, pay, until
+
+
+async def delivered_order(stack: Stack, chat: ChatClient) -> None:
+    await pay(await order_to_payment(chat))
+    await until(stack, chat, OWNER, "새 주문")
+    await chat.press(OWNER, "30분")
+    await chat.press(OWNER, "🛵 배달 출발 / 준비 완료")
+    await chat.press(OWNER, "✅ 배달 / 픽업 완료")
+    await until(stack, chat, JIYOUNG, "꿀맛 평가")
+
+
+async def test_review_with_text_and_owner_reply(stack: Stack, chat: ChatClient) -> None:
+    await delivered_order(stack, chat)
+    rating = chat.last(JIYOUNG)
+    stars_data = rating.buttons()[1][1]["callback_data"]
+    await chat.press(JIYOUNG, "⭐⭐⭐⭐⭐")
+    assert "한 줄 후기" in (chat.last(JIYOUNG).text or "")
+    await chat.send(JIYOUNG, "바삭하고 맛있어요 <최고>")
+    alert = await until(stack, chat, OWNER, "바삭하고 맛있어요 <최고>")
+    assert "⭐⭐⭐⭐⭐" in alert
+    await chat.press(OWNER, "💬 답글 달기")
+    await chat.send(OWNER, "감사합니다! 또 주문해 주세요")
+    await until(stack, chat, JIYOUNG, "감사합니다! 또 주문해 주세요")
+    # once per order: the same stars button pressed again is refused politely
+    await chat.press_data(JIYOUNG, rating.message_id, stars_data)
+    assert chat.answers(JIYOUNG)[-1] == "이미 평가하신 주문이에요. 고마워요!"
+    # the shop's menu shows the rating and the review
+    await chat.send(JIYOUNG, "/shops")
+    await chat.press(JIYOUNG, "🍗 치킨 (2)")
+    [menu] = await chat.press(JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if "한빛치킨" in b))
+    assert "⭐ 5.0 (후기 1개)" in (menu.text or "")
+    assert "바삭하고 맛있어요 <최고>" in (menu.text or "")
+    assert "사장님: 감사합니다!" in (menu.text or "")
+
+
+async def test_my_orders_and_order_again(stack: Stack, chat: ChatClient) -> None:
+    await delivered_order(stack, chat)
+    [orders] = await chat.send(JIYOUNG, "/orders")
+    assert "MY배달" in (orders.text or "")
+    assert "배달 완료" in (orders.text or "")
+    [detail] = await chat.press(JIYOUNG, chat.buttons(JIYOUNG)[0])
+    assert "양념치킨" in (detail.text or "")
+    assert "❌ 주문 취소" not in chat.buttons(JIYOUNG)  # delivered: too late to cancel
+    replies = await chat.press(JIYOUNG, "🔁 다시 주문")
+    assert any("장바구니 · 한빛치킨" in (m.text or "") for m in replies)
+
+
+async def test_cancel_before_the_shop_accepts_refunds(stack: Stack, chat: ChatClient) -> None:
+    await pay(await order_to_payment(chat))
+    await until(stack, chat, OWNER, "새 주문")
+    await chat.send(JIYOUNG, "/orders")
+    await chat.press(JIYOUNG, chat.buttons(JIYOUNG)[0])
+    [done] = await chat.press(JIYOUNG, "❌ 주문 취소")
+    assert "환불했어요" in (done.text or "")
+    await until(stack, chat, OWNER, "주문하신 분이 취소")
+    await chat.press(OWNER, "30분")
+    assert "이미 처리된 주문이에요" in chat.answers(OWNER)[-1]
