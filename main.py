@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     dbp = commands.add_parser("db", help="database migrations")
     dbp.add_argument("action", choices=["upgrade", "downgrade", "current"])
     dbp.add_argument("revision", nargs="?", help="target revision (default head / base)")
+    merchant = commands.add_parser("merchant", help="shop owners: invite links")
+    merchant_commands = merchant.add_subparsers(dest="merchant_command", required=True)
+    invite = merchant_commands.add_parser("invite", help="print a deep link that links a shop")
+    invite.add_argument("shop_code")
     commands.add_parser(
         "parse", help="parse order text against a menu pack (see: parse --help)", add_help=False
     )
@@ -62,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if command == "import-menu":
             return asyncio.run(admin.import_menu(settings, args.file))
+        if command == "merchant":
+            return asyncio.run(admin.merchant_invite(settings, args.shop_code))
         return asyncio.run(admin.database(settings, args.action, args.revision))
     except KeyboardInterrupt:
         return 0

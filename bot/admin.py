@@ -2,13 +2,16 @@
 
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
+from telegram import Bot
+from telegram.error import TelegramError
 
-from bot.config import Settings
-from bot.services import menu_pack
-from bot.services.errors import InvalidMenuPack
+from bot.config import SANDBOX_BOT_USERNAME, Settings
+from bot.services import menu_pack, merchants
+from bot.services.errors import InvalidMenuPack, NotFound
 from models import db
 
 logger = logging.getLogger(__name__)
@@ -67,3 +70,40 @@ async def database(settings: Settings, action: str, revision: str | None) -> int
         await engine.dispose()
     _say(f"database at revision {current or '(empty)'}; head is {db.head_revision()}")
     return 0
+
+
+async def merchant_invite(settings: Settings, merchant_code: str) -> int:
+    """Print a single-use deep link that links an owner's Telegram account to a shop."""
+    engine = db.create_engine(settings.database_url)
+    try:
+        await db.upgrade(engine)
+        async with db.session_factory(engine).begin() as session:
+            code = await merchants.create_invite(
+                session, merchant_code=merchant_code, now=datetime.now(UTC)
+            )
+    except NotFound:
+        raise CommandError(f"no shop with code {merchant_code!r}") from None
+    except (SQLAlchemyError, OSError) as err:
+        raise CommandError(f"database: {err}") from None
+    finally:
+        await engine.dispose()
+    username = await _bot_username(settings)
+    hours = int(merchants.INVITE_TTL.total_seconds() // 3600)
+    _say(f"https://t.me/{username}?start={code}")
+    _say(f"(single use, valid for {hours} hours; the owner opens it and presses Start)")
+    return 0
+
+
+async def _bot_username(settings: Settings) -> str:
+    """The bot's username: the sandbox's, or asked of the Bot API."""
+    if settings.telegram_bot_token is None:
+        return SANDBOX_BOT_USERNAME
+    base = f"{settings.telegram_api_base_url}/bot" if settings.telegram_api_base_url else None
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(), **({"base_url": base} if base else {})
+    )
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError as err:
+        raise CommandError(f"could not ask Telegram for the bot's name: {err}") from None

@@ -30,6 +30,7 @@ from handlers import (
     my_orders,
     prompts,
     review,
+    shop_admin,
     start,
 )
 from handlers.callbacks import Signer
@@ -40,7 +41,17 @@ from models import db
 logger = logging.getLogger(__name__)
 
 # Order matters: the first matching handler wins; the catch-all comes last.
-HANDLER_MODULES = (start, browse, my_orders, checkout, merchant, review, cart, errors)
+HANDLER_MODULES = (
+    start,
+    browse,
+    my_orders,
+    checkout,
+    merchant,
+    shop_admin,
+    review,
+    cart,
+    errors,
+)
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/gongbae.sqlite3"
+SANDBOX_BOT_USERNAME = "gongbae_sandbox_bot"
 SANDBOX_TOKEN = "123456:SANDBOX-gongbae-local-token"  # noqa: S105 (the local sandbox)
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 

@@ -19,7 +19,7 @@ from bot.app import (
     start_application,
     stop_application,
 )
-from bot.config import Settings
+from bot.config import SANDBOX_BOT_USERNAME, Settings
 from bot.integrations.payments import SandboxLocalCurrency
 from bot.sandbox import Limits, Sandbox, create_sandbox_routes
 from bot.services import demo
@@ -73,7 +73,11 @@ class Stack:
         await db.upgrade(self.engine)
         routes = []
         if self.settings.sandbox:
-            self.sandbox = Sandbox(token=bot_token(self.settings), limits=self.sandbox_limits)
+            self.sandbox = Sandbox(
+                token=bot_token(self.settings),
+                bot_username=SANDBOX_BOT_USERNAME,
+                limits=self.sandbox_limits,
+            )
             async with self.deps.sessions.begin() as session:
                 personas = await demo.seed(
                     session, self.settings.demo_pack, self.settings.demo_personas

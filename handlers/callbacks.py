@@ -294,3 +294,31 @@ class Reorder(Callback):
 class CancelOrder(Callback):
     prefix = "xo"
     order_id: int
+
+
+@dataclass(frozen=True)
+class ShopPanel(Callback):
+    prefix = "sp"
+    merchant_id: int
+
+
+@dataclass(frozen=True)
+class PauseShop(Callback):
+    prefix = "pz"
+    merchant_id: int
+    paused: int
+
+
+@dataclass(frozen=True)
+class SoldOutList(Callback):
+    prefix = "sl"
+    merchant_id: int
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ToggleSoldOut(Callback):
+    prefix = "ts"
+    item_id: int
+    merchant_id: int
+    page: int = 0

@@ -1,9 +1,12 @@
 """/start, /help and /lang: greeting, language choice and the main menu."""
 
-from telegram import Update
+from html import escape
+
+from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.services import catalog, users
+from bot.services import catalog, merchants, users
+from bot.services.errors import InviteInvalid, NotFound
 from handlers import callbacks as cb
 from handlers.context import Ctx
 from handlers.render import Keyboard, help_text, language_prompt, main_menu, welcome
@@ -24,6 +27,9 @@ async def start(update: Update, context: Ctx) -> None:
         )
         region = await catalog.region(session)
     kb = Keyboard(context.deps.signer, message.chat_id)
+    if context.args:
+        await redeem(message, context, context.args[0], me.locale or me.language_code)
+        return
     if me.locale is None:
         text, kb = language_prompt(kb)
         await message.reply_text(text, reply_markup=kb.markup())
@@ -31,6 +37,31 @@ async def start(update: Update, context: Ctx) -> None:
     tr = context.tr(me.locale)
     text, kb = welcome(tr, user.first_name, tr.pick(region.name, region.name_en), kb)
     await message.reply_text(text, reply_markup=kb.markup())
+
+
+async def redeem(message: Message, context: Ctx, code: str, locale: str | None) -> None:
+    """/start <invite>: link this chat to a shop."""
+    tr = context.tr(locale)
+    try:
+        async with context.deps.sessions.begin() as session:
+            name, name_en = await merchants.redeem_invite(
+                session, code=code[:64], telegram_id=message.chat_id, now=context.deps.now()
+            )
+    except (InviteInvalid, NotFound):
+        await message.reply_text(
+            tr(
+                "This invite link is not valid any more. "
+                "Please ask the city's staff for a new one."
+            )
+        )
+        return
+    await message.reply_text(
+        tr(
+            "Welcome! This chat is now linked to {shop}: new orders will arrive here. "
+            "Use /shop to pause orders or mark items sold out.",
+            shop=escape(tr.pick(name, name_en)),
+        )
+    )
 
 
 async def show_help(update: Update, context: Ctx) -> None:

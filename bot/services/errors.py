@@ -113,3 +113,7 @@ class WrongState(ServiceError):
 
 class NotAllowed(ServiceError):
     """This user may not act on this order or shop."""
+
+
+class InviteInvalid(ServiceError):
+    """An invite code that is unknown, used or expired."""

@@ -1,5 +1,7 @@
 """What a shop does with its orders: accept with an ETA, reject with a reason, deliver."""
 
+import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -7,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.integrations.payments import PaymentProvider
 from bot.services import lifecycle, payments
-from bot.services.errors import NotAllowed, WrongState
-from models.base import OrderStatus
+from bot.services.errors import InviteInvalid, NotAllowed, NotFound, WrongState
+from models.base import OrderStatus, Role
 from models.order import Order
-from models.region import MerchantMember
+from models.region import MenuItem, Merchant, MerchantInvite, MerchantMember
 from models.user import User
 
 ETAS = (15, 30, 45, 60)
@@ -124,3 +126,144 @@ async def chase_unanswered(
             )
             realerted.append(order.id)
     return realerted, cancelled
+
+
+INVITE_TTL = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class ShopPanel:
+    merchant_id: int
+    code: str
+    name: str
+    name_en: str
+    paused: bool
+    sold_out: tuple[tuple[int, str, str], ...]  # (item id, name, name_en)
+
+
+@dataclass(frozen=True)
+class ItemToggle:
+    id: int
+    name: str
+    name_en: str
+    sold_out: bool
+
+
+async def create_invite(
+    session: AsyncSession, *, merchant_code: str, now: datetime, created_by: int | None = None
+) -> str:
+    """A single-use code that links a Telegram account to a shop, valid for 72 hours."""
+    merchant = await session.scalar(select(Merchant).where(Merchant.code == merchant_code))
+    if merchant is None:
+        raise NotFound("merchant", merchant_code)
+    code = secrets.token_urlsafe(12)
+    session.add(
+        MerchantInvite(
+            code=code,
+            merchant_id=merchant.id,
+            created_by_id=created_by,
+            expires_at=now + INVITE_TTL,
+        )
+    )
+    await session.flush()
+    return code
+
+
+async def redeem_invite(
+    session: AsyncSession, *, code: str, telegram_id: int, now: datetime
+) -> tuple[str, str]:
+    """Link the account to the invite's shop; return the shop's names. Once only."""
+    invite = await session.scalar(
+        select(MerchantInvite).where(MerchantInvite.code == code).with_for_update()
+    )
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        raise InviteInvalid(code[:16])
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None:
+        raise NotFound("user", telegram_id)
+    merchant = await session.get(Merchant, invite.merchant_id)
+    assert merchant is not None  # noqa: S101 (foreign key)
+    invite.used_at, invite.used_by_id = now, user.id
+    if user.role == Role.RESIDENT:
+        user.role = Role.MERCHANT
+    linked = await session.scalar(
+        select(MerchantMember.id).where(
+            MerchantMember.merchant_id == merchant.id, MerchantMember.user_id == user.id
+        )
+    )
+    if linked is None:
+        session.add(MerchantMember(merchant_id=merchant.id, user_id=user.id))
+    await session.flush()
+    return merchant.name, merchant.name_en
+
+
+async def _member_shop(session: AsyncSession, merchant_id: int, telegram_id: int) -> Merchant:
+    merchant = await session.scalar(
+        select(Merchant)
+        .join(MerchantMember, MerchantMember.merchant_id == Merchant.id)
+        .join(User, User.id == MerchantMember.user_id)
+        .where(Merchant.id == merchant_id, User.telegram_id == telegram_id)
+    )
+    if merchant is None:
+        raise NotAllowed(f"user {telegram_id} is not linked to shop {merchant_id}")
+    return merchant
+
+
+async def panels(session: AsyncSession, *, telegram_id: int) -> list[ShopPanel]:
+    """The shops this account runs, with their pause state and sold-out items."""
+    shops = await session.scalars(
+        select(Merchant)
+        .join(MerchantMember, MerchantMember.merchant_id == Merchant.id)
+        .join(User, User.id == MerchantMember.user_id)
+        .where(User.telegram_id == telegram_id)
+        .order_by(Merchant.position)
+    )
+    result = []
+    for shop in shops:
+        sold = await session.execute(
+            select(MenuItem.id, MenuItem.name, MenuItem.name_en).where(
+                MenuItem.merchant_id == shop.id,
+                MenuItem.active.is_(True),
+                MenuItem.sold_out.is_(True),
+            )
+        )
+        result.append(
+            ShopPanel(
+                shop.id,
+                shop.code,
+                shop.name,
+                shop.name_en,
+                shop.paused,
+                tuple((row[0], row[1], row[2]) for row in sold),
+            )
+        )
+    return result
+
+
+async def set_paused(
+    session: AsyncSession, *, merchant_id: int, telegram_id: int, paused: bool
+) -> None:
+    """Pause or resume taking orders."""
+    shop = await _member_shop(session, merchant_id, telegram_id)
+    shop.paused = paused
+
+
+async def items(session: AsyncSession, *, merchant_id: int, telegram_id: int) -> list[ItemToggle]:
+    """The shop's items with their sold-out flags."""
+    await _member_shop(session, merchant_id, telegram_id)
+    rows = await session.scalars(
+        select(MenuItem)
+        .where(MenuItem.merchant_id == merchant_id, MenuItem.active.is_(True))
+        .order_by(MenuItem.position)
+    )
+    return [ItemToggle(i.id, i.name, i.name_en, i.sold_out) for i in rows]
+
+
+async def toggle_sold_out(session: AsyncSession, *, item_id: int, telegram_id: int) -> ItemToggle:
+    """Mark an item sold out today, or available again."""
+    item = await session.get(MenuItem, item_id)
+    if item is None:
+        raise NotFound("item", item_id)
+    await _member_shop(session, item.merchant_id, telegram_id)
+    item.sold_out = not item.sold_out
+    return ItemToggle(item.id, item.name, item.name_en, item.sold_out)
