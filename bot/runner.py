@@ -20,6 +20,7 @@ from bot.app import (
     stop_application,
 )
 from bot.config import SANDBOX_BOT_USERNAME, Settings
+from bot.integrations.delivery import SandboxAgency
 from bot.integrations.payments import SandboxLocalCurrency
 from bot.sandbox import Limits, Sandbox, create_sandbox_routes
 from bot.services import demo
@@ -47,6 +48,7 @@ class Stack:
         self.server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._socket: socket.socket | None = None
+        self.agency: SandboxAgency | None = None
         self.port = settings.web_port
 
     @property
@@ -87,6 +89,12 @@ class Stack:
             routes = create_sandbox_routes(self.sandbox)
         provider = SandboxLocalCurrency(self.settings.payment_key, self.public_url)
         self.deps.payments = provider
+        self.deps.agency = self.agency = SandboxAgency(
+            self.settings.payment_key,
+            self.public_url,
+            pickup_after=self.settings.sandbox_rider_pickup_seconds,
+            deliver_after=self.settings.sandbox_rider_deliver_seconds,
+        )
         routes = [*routes, *provider.routes()]
         await load_menu_index(self.deps)
         self.application = build_application(
@@ -147,6 +155,8 @@ class Stack:
             self.server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
                 await self._server_task
+        if self.agency is not None:
+            await self.agency.aclose()
         if self.sandbox is not None:
             await self.sandbox.aclose()
         if self._socket is not None:

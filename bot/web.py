@@ -13,8 +13,10 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.integrations import signing
+from bot.integrations.delivery import CALLBACK_PATH as DELIVERY_PATH
 from bot.integrations.payments import CALLBACK_PATH
-from bot.services import payments
+from bot.services import deliveries, payments
+from bot.services.errors import WrongState
 from handlers.context import Deps, GongbaeApp
 from models import db
 
@@ -64,6 +66,30 @@ def create_app(
         deps.outbox_wakeup.set()
         return JSONResponse({"ok": True, "result": outcome.value})
 
+    async def delivery_callback(request: Request) -> Response:
+        """A delivery agency's signed callback: rider assigned, picked up, delivered."""
+        body = await request.body()
+        try:
+            payload, nonce = signing.verify(deps.settings.payment_key, dict(request.headers), body)
+        except signing.BadSignature as err:
+            logger.warning("Refused delivery callback: %s", err)
+            return JSONResponse({"ok": False, "error": str(err)}, status_code=401)
+        try:
+            async with deps.sessions.begin() as session:
+                outcome = await deliveries.apply_callback(
+                    session, payload=payload, nonce=nonce, now=deps.now()
+                )
+        except (payments.CallbackRejected, WrongState) as err:
+            reason = err.reason if isinstance(err, payments.CallbackRejected) else str(err)
+            status = err.status if isinstance(err, payments.CallbackRejected) else 409
+            logger.warning(
+                "Refused delivery callback for order %s: %s", payload.get("order_id"), reason
+            )
+            return JSONResponse({"ok": False, "error": reason}, status_code=status)
+        logger.info("Delivery callback for order %s: %s", payload.get("order_id"), outcome)
+        deps.outbox_wakeup.set()
+        return JSONResponse({"ok": True, "result": outcome})
+
     async def healthz(_: Request) -> Response:
         """Liveness: the process answers."""
         return PlainTextResponse("ok")
@@ -86,6 +112,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, webhook, methods=["POST"]),
         Route(CALLBACK_PATH, payment_callback, methods=["POST"]),
+        Route(DELIVERY_PATH, delivery_callback, methods=["POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *extra,

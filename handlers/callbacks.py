@@ -322,3 +322,9 @@ class ToggleSoldOut(Callback):
     item_id: int
     merchant_id: int
     page: int = 0
+
+
+@dataclass(frozen=True)
+class CallRider(Callback):
+    prefix = "cr"
+    order_id: int

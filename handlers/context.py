@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.i18n import I18n, Translator
+from bot.integrations.delivery import DeliveryAgency
 from bot.integrations.payments import PaymentProvider
 from bot.nlu import MenuIndex
 from bot.services import users
@@ -28,6 +29,7 @@ class Deps:
     menu_index: MenuIndex | None = None  # the parser's index of the region's menus
     clock: Callable[[], datetime] | None = None  # tests fix the time; None: the real clock
     payments: PaymentProvider | None = None
+    agency: DeliveryAgency | None = None
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property

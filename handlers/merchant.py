@@ -4,7 +4,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.i18n import N_, Translator
-from bot.services import merchants
+from bot.services import deliveries, merchants
 from bot.services.errors import NotAllowed, WrongState
 from handlers import callbacks as cb
 from handlers.context import Ctx
@@ -62,6 +62,7 @@ async def accept(update: Update, context: Ctx) -> None:
     context.deps.outbox_wakeup.set()
     await query.answer(tr("Accepted."))
     kb = Keyboard(context.deps.signer, message.chat_id)
+    kb.row((tr("🛵 Call a rider"), cb.CallRider(action.order_id)))
     kb.row((tr("🛵 Out for delivery / ready"), cb.DispatchOrder(action.order_id)))
     text = (
         (message.text_html or "")
@@ -172,7 +173,34 @@ async def delivered(update: Update, context: Ctx) -> None:
     await query.edit_message_text(text)
 
 
+async def call_rider(update: Update, context: Ctx) -> None:
+    """Ask the delivery agency for a rider; its callbacks move the order on."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not isinstance(query.message, Message):
+        return
+    message = query.message
+    action = cb.CallRider.unpack(query.data or "", context.deps.signer, message.chat_id)
+    tr = await context.translator_for(user)
+    assert context.deps.agency is not None  # noqa: S101 (set by the runner)
+    try:
+        async with context.deps.sessions.begin() as session:
+            await deliveries.call_rider(
+                session,
+                order_id=action.order_id,
+                telegram_id=user.id,
+                agency=context.deps.agency,
+                now=context.deps.now(),
+            )
+    except (NotAllowed, WrongState) as err:
+        await _refuse(query, err, tr)
+        return
+    await query.answer(tr("A rider is being called."))
+    text = (message.text_html or "") + "\n" + tr("🛵 Rider called: we will tell you who comes.")
+    await query.edit_message_text(text)
+
+
 HANDLERS = [
+    CallbackQueryHandler(call_rider, pattern=cb.CallRider.pattern()),
     CallbackQueryHandler(accept, pattern=cb.AcceptOrder.pattern()),
     CallbackQueryHandler(reject_menu, pattern=cb.RejectMenu.pattern()),
     CallbackQueryHandler(reject, pattern=cb.RejectOrder.pattern()),

@@ -110,6 +110,21 @@ def render(
             order=order_id,
             shop=shop,
         )
+    elif kind == "rider_assigned":
+        text = tr(
+            "🛵 Rider {rider} will bring order #{order} from {shop}.",
+            rider=escape(payload["rider"]),
+            order=order_id,
+            shop=shop,
+        )
+    elif kind == "merchant_rider":
+        text = tr(
+            "🛵 Rider {rider} is coming for order #{order}.",
+            rider=escape(payload["rider"]),
+            order=order_id,
+        )
+    elif kind == "merchant_delivered":
+        text = tr("✅ Order #{order} was delivered by the rider.", order=order_id)
     elif kind == "review_reply":
         text = tr(
             "💬 {shop} replied to your review of order #{order}:\n{reply}",

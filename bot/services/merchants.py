@@ -19,7 +19,7 @@ ETAS = (15, 30, 45, 60)
 REASONS = ("sold_out", "too_busy", "closed", "outside_area")
 
 
-async def _order_for_member(session: AsyncSession, order_id: int, telegram_id: int) -> Order:
+async def order_for_member(session: AsyncSession, order_id: int, telegram_id: int) -> Order:
     order = await lifecycle.load(session, order_id)
     member = await session.scalar(
         select(MerchantMember.id)
@@ -37,7 +37,7 @@ async def accept(
     """Accept a paid order, promising it in `eta` minutes."""
     if eta not in ETAS:
         raise WrongState(order_id, "bad eta")
-    order = await _order_for_member(session, order_id, telegram_id)
+    order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.ACCEPTED, now)
     order.eta_minutes = eta
     await lifecycle.notify(session, order, now=now, resident="order_accepted")
@@ -55,7 +55,7 @@ async def reject(
     """Reject a paid order with a reason and refund the resident."""
     if reason not in REASONS:
         raise WrongState(order_id, "bad reason")
-    order = await _order_for_member(session, order_id, telegram_id)
+    order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.REJECTED, now)
     order.reject_reason = reason
     refunded = await payments.refund(session, order, provider, now=now)
@@ -68,7 +68,7 @@ async def dispatch(
     session: AsyncSession, *, order_id: int, telegram_id: int, now: datetime
 ) -> None:
     """The order left the shop (출발), or is ready for pickup."""
-    order = await _order_for_member(session, order_id, telegram_id)
+    order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.DISPATCHED, now)
     await lifecycle.notify(session, order, now=now, resident="order_dispatched")
 
@@ -77,7 +77,7 @@ async def deliver(
     session: AsyncSession, *, order_id: int, telegram_id: int, now: datetime
 ) -> None:
     """The order reached the resident (배달 완료): ask for a review."""
-    order = await _order_for_member(session, order_id, telegram_id)
+    order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.DELIVERED, now)
     await lifecycle.notify(session, order, now=now, resident="order_delivered")
 

@@ -26,6 +26,8 @@ def e2e_settings(folder: Path, **overrides: object) -> Settings:
         "demo_pack": ROOT / "demo" / "incheon-seo.json",
         "demo_personas": ROOT / "demo" / "personas.json",
         "log_level": "WARNING",
+        "sandbox_rider_pickup_seconds": 0.0,
+        "sandbox_rider_deliver_seconds": 0.0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]

@@ -5,6 +5,7 @@ import re
 import httpx
 
 from bot.runner import Stack
+from handlers import callbacks as cb
 from tests.e2e.harness import ChatClient
 
 JIYOUNG = "resident-jiyoung"
@@ -108,3 +109,21 @@ async def test_a_stranger_cannot_press_the_shop_buttons(stack: Stack, chat: Chat
     await chat.send(ALEX, "/start")
     await chat.press_data(ALEX, chat.last(ALEX).message_id, data)
     assert "no longer valid" in chat.answers(ALEX)[-1]
+
+
+async def test_rider_from_the_delivery_agency(stack: Stack, chat: ChatClient) -> None:
+    await pay(await order_to_payment(chat))
+    await until(stack, chat, OWNER, "새 주문")
+    await chat.press(OWNER, "45분")
+    await chat.press(OWNER, "🛵 라이더 호출 (조리 완료)")
+    await until(stack, chat, JIYOUNG, "라이더님이")
+    await until(stack, chat, JIYOUNG, "배달을 시작했어요")
+    await until(stack, chat, JIYOUNG, "꿀맛 평가")
+    await until(stack, chat, OWNER, "라이더가 배달 완료")
+    # calling a second rider for the same order is refused
+    await chat.press_data(
+        OWNER,
+        chat.sandbox.bot_messages(chat.user_id(OWNER))[0].message_id,
+        cb.CallRider(1).pack(stack.deps.signer, chat.user_id(OWNER)),
+    )
+    assert "이미 처리된 주문이에요" in chat.answers(OWNER)[-1]
