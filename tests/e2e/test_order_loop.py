@@ -127,3 +127,30 @@ async def test_rider_from_the_delivery_agency(stack: Stack, chat: ChatClient) ->
         cb.CallRider(1).pack(stack.deps.signer, chat.user_id(OWNER)),
     )
     assert "이미 처리된 주문이에요" in chat.answers(OWNER)[-1]
+
+
+async def test_double_tap_on_accept_is_harmless(stack: Stack, chat: ChatClient) -> None:
+    await pay(await order_to_payment(chat))
+    alert = await stack.sandbox.wait_for_bot_message(chat.user_id(OWNER), contains="새 주문")  # type: ignore[union-attr]
+    accept_30 = alert.buttons()[0][1]["callback_data"]
+    await chat.press_data(OWNER, alert.message_id, accept_30)
+    await chat.press_data(OWNER, alert.message_id, accept_30)
+    assert chat.answers(OWNER)[-2:] == [
+        "접수했어요.",
+        "이미 처리된 주문이에요 (현재 상태: 접수됨).",
+    ]
+    await until(stack, chat, JIYOUNG, "약 30분")
+    accepted = [
+        m for m in chat.sandbox.bot_messages(chat.user_id(JIYOUNG)) if "약 30분" in (m.text or "")
+    ]
+    assert len(accepted) == 1
+
+
+async def test_very_long_and_emoji_only_messages(stack: Stack, chat: ChatClient) -> None:
+    await chat.send(JIYOUNG, "/start")
+    await chat.press(JIYOUNG, "한국어")
+    [long_reply] = await chat.send(JIYOUNG, "치킨 " * 2000)
+    assert "너무 길어요" in (long_reply.text or "")
+    replies = await chat.send(JIYOUNG, "🍗🍗🍗🥤")
+    assert replies
+    assert all(m.text for m in replies)
