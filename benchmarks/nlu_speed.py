@@ -25,17 +25,85 @@ from bot.nlu import MenuIndex, build_index, parse  # noqa: E402
 from tests.nlu.dataset import PACKS, load_cases  # noqa: E402
 
 EXTRA_DISHES = [
-    "떡갈비", "닭갈비", "쭈꾸미볶음", "낙지볶음", "코다리조림", "갈치조림", "김치볶음밥", "카레라이스",
-    "냉면", "물냉면", "비빔냉면", "칼국수", "수제비", "콩국수", "육회비빔밥", "돌솥비빔밥", "회덮밥",
-    "치즈돈까스", "함박스테이크", "오므라이스", "새우튀김", "고구마튀김", "오징어튀김", "김말이",
-    "닭강정", "치즈볼", "순살치킨", "마늘치킨", "불닭", "양념갈비", "LA갈비", "삼겹살", "목살",
-    "항정살", "곱창전골", "부대전골", "해물탕", "알탕", "동태찌개", "청국장", "설렁탕", "곰탕",
-]  # fmt: skip
-MODIFIERS = ["특", "왕", "옛날", "수제", "매콤", "바삭", "숯불", "직화", "국물", "눈꽃", "치즈", "불"]
+    "떡갈비",
+    "닭갈비",
+    "쭈꾸미볶음",
+    "낙지볶음",
+    "코다리조림",
+    "갈치조림",
+    "김치볶음밥",
+    "카레라이스",
+    "냉면",
+    "물냉면",
+    "비빔냉면",
+    "칼국수",
+    "수제비",
+    "콩국수",
+    "육회비빔밥",
+    "돌솥비빔밥",
+    "회덮밥",
+    "치즈돈까스",
+    "함박스테이크",
+    "오므라이스",
+    "새우튀김",
+    "고구마튀김",
+    "오징어튀김",
+    "김말이",
+    "닭강정",
+    "치즈볼",
+    "순살치킨",
+    "마늘치킨",
+    "불닭",
+    "양념갈비",
+    "LA갈비",
+    "삼겹살",
+    "목살",
+    "항정살",
+    "곱창전골",
+    "부대전골",
+    "해물탕",
+    "알탕",
+    "동태찌개",
+    "청국장",
+    "설렁탕",
+    "곰탕",
+]
+MODIFIERS = [
+    "특",
+    "왕",
+    "옛날",
+    "수제",
+    "매콤",
+    "바삭",
+    "숯불",
+    "직화",
+    "국물",
+    "눈꽃",
+    "치즈",
+    "불",
+]
 PLACES = [
-    "가좌", "석남", "청라", "검단", "신현", "가정", "연희", "경서", "원당", "마전", "당하", "불로",
-    "오류", "왕길", "백석", "시천", "검암", "심곡", "공촌", "금곡",
-]  # fmt: skip
+    "가좌",
+    "석남",
+    "청라",
+    "검단",
+    "신현",
+    "가정",
+    "연희",
+    "경서",
+    "원당",
+    "마전",
+    "당하",
+    "불로",
+    "오류",
+    "왕길",
+    "백석",
+    "시천",
+    "검암",
+    "심곡",
+    "공촌",
+    "금곡",
+]
 
 
 def generated_region(shops: int, items: int, seed: int = 7) -> dict[str, Any]:
@@ -59,11 +127,16 @@ def generated_region(shops: int, items: int, seed: int = 7) -> dict[str, Any]:
             dish = rng.choice(EXTRA_DISHES)
             modifier = rng.choice(MODIFIERS)
             code = f"x{len(menu)}"
-            menu.append({
-                "code": code, "name": f"{modifier}{dish}", "name_en": f"{modifier} {dish}",
-                "price": 9000, "aliases": [f"{place}{modifier}{dish}"],
-                "options": copy.deepcopy(template["menu"][0].get("options", [])),
-            })  # fmt: skip
+            menu.append(
+                {
+                    "code": code,
+                    "name": f"{modifier}{dish}",
+                    "name_en": f"{modifier} {dish}",
+                    "price": 9000,
+                    "aliases": [f"{place}{modifier}{dish}"],
+                    "options": copy.deepcopy(template["menu"][0].get("options", [])),
+                }
+            )
         shop["menu"] = menu
         merchants.append(shop)
     return {"region": demo["region"], "merchants": merchants}
@@ -132,22 +205,32 @@ def main() -> int:
             parse(text, demo_index, shop)
             times.append((time.perf_counter() - started) * 1000)
     report("(a) one shop given (demo cases)", times)
-    report("(b) whole demo region, no shop (all cases)", latencies(
-        lambda t: parse(t, demo_index), texts, args.rounds))  # fmt: skip
+    report(
+        "(b) whole demo region, no shop (all cases)",
+        latencies(lambda t: parse(t, demo_index), texts, args.rounds),
+    )
     region = generated_region(args.shops, args.items)
     big_index, seconds, mib = build_figures(region)
     total = sum(len(m["menu"]) for m in region["merchants"])
-    print(f"(c) generated region: {args.shops} shops, {total} items, "
-          f"{len(big_index.names)} distinct names")  # fmt: skip
+    print(
+        f"(c) generated region: {args.shops} shops, {total} items, "
+        f"{len(big_index.names)} distinct names"
+    )
     print(f"      index build {seconds:.2f} s, peak {mib:.1f} MiB")
-    report("(c) generated region, no shop (all cases)", latencies(
-        lambda t: parse(t, big_index), texts, args.rounds))  # fmt: skip
+    report(
+        "(c) generated region, no shop (all cases)",
+        latencies(lambda t: parse(t, big_index), texts, args.rounds),
+    )
     some_shop = region["merchants"][len(region["merchants"]) // 2]["code"]
-    report(f"(c') generated region, shop {some_shop} given", latencies(
-        lambda t: parse(t, big_index, some_shop), texts, args.rounds))  # fmt: skip
+    report(
+        f"(c') generated region, shop {some_shop} given",
+        latencies(lambda t: parse(t, big_index, some_shop), texts, args.rounds),
+    )
     long_text = " ".join(texts)[:4000]
-    report("long message (4,000 chars), generated region", latencies(
-        lambda t: parse(t, big_index), [long_text], 5))  # fmt: skip
+    report(
+        "long message (4,000 chars), generated region",
+        latencies(lambda t: parse(t, big_index), [long_text], 5),
+    )
     return 0
 
 

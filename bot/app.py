@@ -248,6 +248,9 @@ async def run_timers(context: Ctx) -> None:
             realert_after=timedelta(minutes=settings.merchant_realert_minutes),
             cancel_after=timedelta(minutes=settings.merchant_cancel_minutes),
         )
+    sender = context.application.bot_data.get("outbox_sender")
+    if sender is not None:
+        await sender.recover()
     if expired or realerted or cancelled:
         logger.info(
             "Timers: expired orders %s, re-alerted %s, cancelled %s", expired, realerted, cancelled

@@ -55,7 +55,7 @@ def create_app(
         try:
             async with deps.sessions.begin() as session:
                 outcome = await payments.apply_callback(
-                    session, payload=payload, nonce=nonce, now=deps.now()
+                    session, payload=payload, nonce=nonce, provider=deps.provider, now=deps.now()
                 )
         except payments.CallbackRejected as err:
             logger.warning(

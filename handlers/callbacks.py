@@ -321,7 +321,8 @@ class ToggleSoldOut(Callback):
     prefix = "ts"
     item_id: int
     merchant_id: int
-    page: int = 0
+    page: int
+    sold_out: int  # the state the press asks for, so a double tap does not undo it
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.i18n import Translator
-from bot.services import ordering, text_orders
+from bot.services import history, ordering, text_orders
 from bot.services.errors import OtherShopInCart, ShopUnavailable, SoldOut
 from bot.services.ordering import CartView
 from bot.services.text_orders import Outcome
@@ -58,9 +58,9 @@ async def reply_outcome(message: Message, outcome: Outcome, tr: Translator, ctx:
         return
     if outcome.cart is not None:
         await reply_cart(message, outcome.cart, tr, ctx)
-    if outcome.unclear:
+    for unclear in outcome.unclear[:3]:
         kb = Keyboard(signer, chat_id)
-        await message.reply_text(unclear_question(outcome, tr, kb), reply_markup=kb.markup())
+        await message.reply_text(unclear_question(unclear, tr, kb), reply_markup=kb.markup())
     if outcome.unmatched:
         kb = Keyboard(signer, chat_id)
         await message.reply_text(unmatched_text(outcome, tr, kb), reply_markup=kb.markup())
@@ -85,7 +85,7 @@ async def reply_unavailable(
         text = tr(
             "{shop} is closed now (open {hours}). Please try another shop.",
             shop=escape(tr.pick(err.name, err.name_en)),
-            hours=err.hours,
+            hours=escape(err.hours),
         )
     await message.reply_text(text, reply_markup=kb.markup())
 
@@ -181,6 +181,22 @@ async def replace_cart(update: Update, context: Ctx) -> None:
         async with context.deps.sessions() as session:
             cart = await ordering.view(session, telegram_id=user.id, now=context.deps.now())
         await reply_cart(query.message, cart, tr, context)
+        return
+    if "reorder" in data:
+        try:
+            async with context.deps.sessions.begin() as session:
+                await text_orders.forget(session, user.id)
+                result = await history.reorder(
+                    session,
+                    order_id=data["reorder"],
+                    telegram_id=user.id,
+                    now=context.deps.now(),
+                    replace=True,
+                )
+        except (ShopUnavailable, SoldOut) as err:
+            await reply_unavailable(query.message, err, tr, context)
+            return
+        await reply_cart(query.message, result.cart, tr, context)
         return
     if "item_id" in data:
         try:

@@ -4,7 +4,7 @@ from html import escape
 
 from bot.i18n import Translator
 from bot.services.ordering import CartView, LineView, MissingGroup
-from bot.services.text_orders import ItemOption, Outcome, ShopOption
+from bot.services.text_orders import ItemOption, Outcome, ShopOption, Unclear
 from handlers import callbacks as cb
 from handlers.render import Keyboard
 
@@ -124,9 +124,8 @@ def replace_question(outcome: Outcome, tr: Translator, kb: Keyboard) -> str:
     )
 
 
-def unclear_question(outcome: Outcome, tr: Translator, kb: Keyboard) -> str:
+def unclear_question(unclear: Unclear, tr: Translator, kb: Keyboard) -> str:
     """Ask which item an unclear phrase meant."""
-    unclear = outcome.unclear[0]
     shops = {option.merchant for option in unclear.items}
     for option in unclear.items[:8]:
         kb.row(

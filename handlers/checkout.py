@@ -23,6 +23,7 @@ from bot.services.errors import (
     CartEmpty,
     CheckoutIncomplete,
     InvalidPhone,
+    NotAllowed,
     OptionsMissing,
     OutsideDeliveryArea,
     ServiceError,
@@ -35,7 +36,7 @@ from handlers import callbacks as cb
 from handlers.cart import reply_unavailable
 from handlers.cart_render import line_details
 from handlers.context import Ctx
-from handlers.render import Keyboard
+from handlers.render import Keyboard, status_name
 
 
 def _message(update: Update) -> Message | None:
@@ -200,7 +201,10 @@ async def explain(message: Message, err: ServiceError, tr: Translator, ctx: Ctx)
     elif isinstance(err, CheckoutIncomplete):
         text = tr("Some details are missing. Let's go through checkout again.")
     elif isinstance(err, WrongState):
-        text = tr("This order has already moved on (it is {status}).", status=err.status)
+        text = tr(
+            "This order has already moved on (it is {status}).",
+            status=status_name(err.status, tr),
+        )
     else:
         raise err
     await message.reply_text(text)
@@ -447,9 +451,18 @@ async def pay_again(update: Update, context: Ctx) -> None:
                 now=context.deps.now(),
                 ttl=timedelta(minutes=minutes),
             )
+    except NotAllowed:
+        await query.answer(
+            tr("This button is no longer valid. Please use /start to begin again."),
+            show_alert=True,
+        )
+        return
     except WrongState as err:
         await query.answer(
-            tr("This order has already moved on (it is {status}).", status=err.status)
+            tr(
+                "This order has already moved on (it is {status}).",
+                status=status_name(err.status, tr),
+            )
         )
         return
     await query.answer()

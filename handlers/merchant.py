@@ -3,28 +3,13 @@
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.services import deliveries, merchants
 from bot.services.errors import NotAllowed, WrongState
 from handlers import callbacks as cb
 from handlers.context import Ctx
 from handlers.notifications import REASON_NAMES
-from handlers.render import Keyboard
-
-STATUS_NAMES = {
-    "paid": N_("paid, waiting for the shop"),
-    "accepted": N_("accepted"),
-    "rejected": N_("rejected"),
-    "cancelled": N_("cancelled"),
-    "dispatched": N_("on its way"),
-    "delivered": N_("delivered"),
-    "expired": N_("expired"),
-    "awaiting_payment": N_("waiting for payment"),
-}
-
-
-def _status(status: str, tr: Translator) -> str:
-    return tr(STATUS_NAMES.get(status, status))
+from handlers.render import Keyboard, status_name
 
 
 async def _refuse(query: object, err: Exception, tr: Translator) -> None:
@@ -32,7 +17,7 @@ async def _refuse(query: object, err: Exception, tr: Translator) -> None:
         text = tr("Only the shop's own accounts can answer this order.")
     elif isinstance(err, WrongState):
         text = tr(
-            "This order has already moved on (it is {status}).", status=_status(err.status, tr)
+            "This order has already moved on (it is {status}).", status=status_name(err.status, tr)
         )
     else:
         raise err
@@ -49,7 +34,7 @@ async def accept(update: Update, context: Ctx) -> None:
     tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
-            await merchants.accept(
+            fulfilment = await merchants.accept(
                 session,
                 order_id=action.order_id,
                 telegram_id=user.id,
@@ -62,7 +47,8 @@ async def accept(update: Update, context: Ctx) -> None:
     context.deps.outbox_wakeup.set()
     await query.answer(tr("Accepted."))
     kb = Keyboard(context.deps.signer, message.chat_id)
-    kb.row((tr("🛵 Call a rider"), cb.CallRider(action.order_id)))
+    if fulfilment == "delivery":
+        kb.row((tr("🛵 Call a rider"), cb.CallRider(action.order_id)))
     kb.row((tr("🛵 Out for delivery / ready"), cb.DispatchOrder(action.order_id)))
     text = (
         (message.text_html or "")
@@ -196,7 +182,9 @@ async def call_rider(update: Update, context: Ctx) -> None:
         return
     await query.answer(tr("A rider is being called."))
     text = (message.text_html or "") + "\n" + tr("🛵 Rider called: we will tell you who comes.")
-    await query.edit_message_text(text)
+    kb = Keyboard(context.deps.signer, message.chat_id)
+    kb.row((tr("🛵 Out for delivery / ready"), cb.DispatchOrder(action.order_id)))
+    await query.edit_message_text(text, reply_markup=kb.markup())  # if no rider ever comes
 
 
 HANDLERS = [

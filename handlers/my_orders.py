@@ -5,21 +5,22 @@ from html import escape
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.i18n import Translator
-from bot.services import history
-from bot.services.errors import NotAllowed, OtherShopInCart, ShopUnavailable, SoldOut, WrongState
+from bot.services import history, text_orders
+from bot.services.errors import (
+    NotAllowed,
+    NotFound,
+    OtherShopInCart,
+    ShopUnavailable,
+    SoldOut,
+    WrongState,
+)
 from bot.services.text_orders import Outcome
 from handlers import callbacks as cb
 from handlers.cart import reply_cart, reply_unavailable
 from handlers.cart_render import replace_question
 from handlers.context import Ctx
-from handlers.merchant import STATUS_NAMES
 from handlers.notifications import order_lines
-from handlers.render import Keyboard
-
-
-def _status(status: str, tr: Translator) -> str:
-    return tr(STATUS_NAMES.get(status, status))
+from handlers.render import Keyboard, status_name
 
 
 async def list_orders(update: Update, context: Ctx) -> None:
@@ -43,7 +44,7 @@ async def list_orders(update: Update, context: Ctx) -> None:
         for row in rows:
             shop = escape(tr.pick(row.shop, row.shop_en))
             when = tr.when(row.placed_at, "MM/dd HH:mm") if row.placed_at else ""
-            status = _status(row.status.value, tr)
+            status = status_name(row.status.value, tr)
             lines.append(f"#{row.id} · {shop} · {tr.money(row.total)} · {status} {when}")
             kb.row(
                 (
@@ -78,7 +79,7 @@ async def show_order(update: Update, context: Ctx) -> None:
     shop = escape(tr.pick(order["shop"], order["shop_en"]))
     rows = [
         tr("<b>Order #{order} · {shop}</b>", order=order["order_id"], shop=shop),
-        tr("Status: {status}", status=_status(order["status"], tr)),
+        tr("Status: {status}", status=status_name(order["status"], tr)),
         "",
         *order_lines(order, tr),
         "",
@@ -111,8 +112,15 @@ async def reorder(update: Update, context: Ctx) -> None:
         await query.answer()
         await reply_unavailable(message, err, tr, context)
         return
+    except NotFound:
+        await query.answer(
+            tr("This shop no longer takes orders here. Please choose another."), show_alert=True
+        )
+        return
     except OtherShopInCart as err:
         await query.answer()
+        async with context.deps.sessions.begin() as session:
+            await text_orders.await_replace_reorder(session, user.id, action.order_id)
         kb = Keyboard(context.deps.signer, message.chat_id)
         await message.reply_text(
             replace_question(Outcome(replace=err), tr, kb), reply_markup=kb.markup()
@@ -146,7 +154,7 @@ async def cancel(update: Update, context: Ctx) -> None:
             tr(
                 "This order can no longer be cancelled here (it is {status}). "
                 "Please call the shop.",
-                status=_status(err.status, tr),
+                status=status_name(err.status, tr),
             ),
             show_alert=True,
         )

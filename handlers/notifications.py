@@ -18,6 +18,7 @@ from handlers.context import Deps, GongbaeApp
 from handlers.render import Keyboard
 
 logger = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)  # a claimed message not sent by then is sent again
 
 REASON_NAMES = {
     "sold_out": N_("sold out"),
@@ -71,6 +72,13 @@ def render(
     elif kind == "payment_declined":
         kb.row((tr("💳 Pay again"), cb.PayAgain(order_id)))
         text = tr("The payment for order #{order} was declined.", order=order_id)
+    elif kind == "payment_refunded":
+        text = tr(
+            "💸 A payment for order #{order} arrived after its link no longer applied, so "
+            "{amount} was refunded at once. Nothing was ordered with it.",
+            order=order_id,
+            amount=tr.money(payload.get("refunded", 0)),
+        )
     elif kind == "payment_expired":
         kb.row((tr("💳 Pay again"), cb.PayAgain(order_id)))
         text = tr(
@@ -194,11 +202,15 @@ class OutboxSender:
 
     async def start(self) -> None:
         """Put back messages a crash left half-sent, then start draining."""
+        await self.recover()
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def recover(self) -> None:
+        """Re-queue messages whose sender died mid-send (claimed over a minute ago)."""
         async with self.deps.sessions.begin() as session:
-            recovered = await outbox.recover(session, before=self.deps.now())
+            recovered = await outbox.recover(session, before=self.deps.now() - LEASE)
         if recovered:
             logger.warning("Re-queued %s outbox messages left by a stopped sender", recovered)
-        self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
         """Stop draining (messages left are sent on the next start)."""
@@ -231,11 +243,17 @@ class OutboxSender:
     async def _send(self, envelope: outbox.Envelope) -> None:
         deps = self.deps
         async with deps.sessions() as session:
-            locale = await users.locale_of(session, envelope.chat_id)
-        tr = deps.i18n.translator(locale)
-        text, markup = render(
-            envelope.kind, envelope.payload, tr, Keyboard(deps.signer, envelope.chat_id)
-        )
+            locale, language_code = await users.languages_of(session, envelope.chat_id)
+        tr = deps.i18n.translator(locale, language_code)
+        try:
+            text, markup = render(
+                envelope.kind, envelope.payload, tr, Keyboard(deps.signer, envelope.chat_id)
+            )
+        except (KeyError, ValueError, TypeError) as err:  # a bad row must not block the rest
+            logger.exception("Outbox message %s cannot be rendered", envelope.id)
+            async with deps.sessions.begin() as session:
+                await outbox.failed(session, envelope.id, error=f"render: {err!r}")
+            return
         try:
             await self.application.bot.send_message(envelope.chat_id, text, reply_markup=markup)
         except RetryAfter as err:

@@ -4,7 +4,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.services import checkout as checkout_service
-from bot.services import reviews, text_orders
+from bot.services import ordering, reviews, text_orders
 from handlers import checkout, review
 from handlers.context import Ctx
 
@@ -21,6 +21,10 @@ async def awaited_text(update: Update, context: Ctx) -> None:
         checkout_service.AWAIT_NOTE,
         checkout_service.AWAIT_PHONE,
     ):
+        async with context.deps.sessions() as session:
+            cart = await ordering.view(session, telegram_id=user.id, now=context.deps.now())
+        if cart is None:  # the cart was emptied meanwhile: read the text as an order
+            return
         await checkout.typed_answer(update, context, awaiting)
     elif awaiting == reviews.AWAIT_TEXT:
         await review.text_answer(update, context)

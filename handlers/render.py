@@ -46,6 +46,23 @@ CATEGORY_ICONS = {
 }
 
 
+STATUS_NAMES = {
+    "paid": N_("paid, waiting for the shop"),
+    "accepted": N_("accepted"),
+    "rejected": N_("rejected"),
+    "cancelled": N_("cancelled"),
+    "dispatched": N_("on its way"),
+    "delivered": N_("delivered"),
+    "expired": N_("expired"),
+    "awaiting_payment": N_("waiting for payment"),
+}
+
+
+def status_name(status: str, tr: Translator) -> str:
+    """An order status in words (a status we do not name is shown as is)."""
+    return tr(STATUS_NAMES[status]) if status in STATUS_NAMES else escape(status)
+
+
 class Keyboard:
     """Builds an inline keyboard whose buttons are tagged for one chat."""
 

@@ -100,7 +100,7 @@ async def _show_items(
         kb.row(
             (
                 f"{mark} {tr.pick(item.name, item.name_en)}",
-                cb.ToggleSoldOut(item.id, merchant_id, page),
+                cb.ToggleSoldOut(item.id, merchant_id, page, int(not item.sold_out)),
             )
         )
     nav = []
@@ -139,8 +139,11 @@ async def toggle(update: Update, context: Ctx) -> None:
     tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
-            item = await merchants.toggle_sold_out(
-                session, item_id=action.item_id, telegram_id=user.id
+            item = await merchants.set_sold_out(
+                session,
+                item_id=action.item_id,
+                telegram_id=user.id,
+                sold_out=bool(action.sold_out),
             )
     except (NotAllowed, NotFound):
         await query.answer(tr("Only the shop's own accounts can do this."), show_alert=True)

@@ -24,6 +24,7 @@ async def start(update: Update, context: Ctx) -> None:
             first_name=user.first_name,
             username=user.username,
             language_code=user.language_code,
+            reset_prompt=True,
         )
         region = await catalog.region(session)
     kb = Keyboard(context.deps.signer, message.chat_id)

@@ -68,6 +68,7 @@ class SandboxAgency:
         return reference
 
     async def _trip(self, order_id: int, reference: str, rider: str) -> None:
+        await asyncio.sleep(0.2)  # a real agency answers after the request, not within it
         await self._send(order_id, reference, rider, "assigned")
         await asyncio.sleep(self.pickup_after)
         await self._send(order_id, reference, rider, "picked_up")
@@ -84,7 +85,8 @@ class SandboxAgency:
                     answer = await client.post(
                         self.callback_url, content=signed.body, headers=signed.headers
                     )
-                if answer.status_code < 500:
+                # 404: our side may not have committed the request yet; try again
+                if answer.status_code < 500 and answer.status_code != 404:
                     return
             except httpx.HTTPError:
                 logger.warning("Delivery callback for order %s failed (try %s)", order_id, attempt)

@@ -76,6 +76,7 @@ class SandboxLocalCurrency:
         self.public_url = public_url.rstrip("/")
         self.callback_url = self.public_url + CALLBACK_PATH.format(provider=self.code)
         self.refunds: list[tuple[str, int]] = []
+        self._refund_ids: dict[str, str] = {}
 
     def _seal(self, request: PaymentRequest) -> str:
         body = base64.urlsafe_b64encode(json.dumps(asdict(request)).encode()).decode().rstrip("=")
@@ -98,9 +99,11 @@ class SandboxLocalCurrency:
         return f"{self.public_url}/sandbox/pay/{self._seal(request)}"
 
     async def refund(self, tx_id: str, amount: int) -> str:
-        """Record the refund; a real provider would be called here."""
-        self.refunds.append((tx_id, amount))
-        return f"rf_{secrets.token_hex(8)}"
+        """Refund once per transaction: asking again returns the same refund (idempotent)."""
+        if tx_id not in self._refund_ids:
+            self.refunds.append((tx_id, amount))
+            self._refund_ids[tx_id] = f"rf_{secrets.token_hex(8)}"
+        return self._refund_ids[tx_id]
 
     def callback(self, request: PaymentRequest, status: str) -> signing.SignedRequest:
         """The signed callback the provider sends for an approved or declined payment."""
@@ -146,10 +149,20 @@ class SandboxLocalCurrency:
                 answer = await client.post(
                     self.callback_url, content=signed.body, headers=signed.headers
                 )
-            if answer.status_code == 200 and status == "paid":
+            result = answer.json().get("result") if answer.status_code == 200 else None
+            if result == "paid":
                 text = "결제가 완료됐어요. 텔레그램으로 돌아가세요. / Paid. Back to Telegram."
-            elif answer.status_code == 200:
-                text = "결제를 취소했어요. / Payment declined."
+            elif result == "refunded":
+                text = (
+                    "결제 시간이 지났거나 이미 처리된 주문이라 바로 환불했어요. / "
+                    "The link no longer applied, so the payment was refunded at once."
+                )
+            elif result in ("declined", "duplicate"):
+                text = (
+                    "결제를 취소했어요. / Payment declined."
+                    if result == "declined"
+                    else ("이미 처리된 결제예요. / Already processed.")
+                )
             else:
                 text = (
                     "결제를 처리하지 못했어요 (주문이 만료되었거나 이미 처리됐어요). / "

@@ -1,5 +1,6 @@
 """Build the menu index of a region once: name keys, parts, 초성, romanised and typo keys."""
 
+import marshal
 import re
 from bisect import bisect_left
 from collections import defaultdict
@@ -20,24 +21,84 @@ from bot.nlu.normalize import (
 )
 
 EXTRA_AFFIXES = ("추가", "extra", "add", "more")
-SHOP_SUFFIXES = ("치킨", "피자", "커피", "분식", "반점", "짬뽕", "버거", "밥상", "식당", "카페",
-                 "김밥", "족발", "보쌈", "떡볶이", "국수", "베이커리", "빵집", "포차", "chicken",
-                 "pizza", "coffee", "cafe", "café", "bakery", "burger", "banjeom", "bunsik",
-                 "kitchen", "chinese")  # fmt: skip
-SIZE_SUFFIX = re.compile(r"\s*\d+(?:\.\d+)?\s*(?:l|ml|리터|cm|인치|g|kg|oz|개|조각|pcs)\s*$", re.I)
-ENGLISH_HEADS = ("burger", "shake", "cake", "ball", "balls", "bread", "roll", "rolls", "wings",
-                 "fries", "soup", "stew", "rice", "noodles", "pizza", "latte", "tea", "ade",
-                 "smoothie", "juice", "coke", "pie", "bowl", "chicken", "dog", "sandwich")  # fmt: skip
+SHOP_SUFFIXES = (
+    "치킨",
+    "피자",
+    "커피",
+    "분식",
+    "반점",
+    "짬뽕",
+    "버거",
+    "밥상",
+    "식당",
+    "카페",
+    "김밥",
+    "족발",
+    "보쌈",
+    "떡볶이",
+    "국수",
+    "베이커리",
+    "빵집",
+    "포차",
+    "chicken",
+    "pizza",
+    "coffee",
+    "cafe",
+    "café",
+    "bakery",
+    "burger",
+    "banjeom",
+    "bunsik",
+    "kitchen",
+    "chinese",
+)
+SIZE_SUFFIX = re.compile(
+    r"\s*\d+(?:\.\d+)?\s*(?:l|ml|리터|cm|인치|g|kg|oz|개|조각|pcs)\s*$", re.IGNORECASE
+)
+ENGLISH_HEADS = (
+    "burger",
+    "shake",
+    "cake",
+    "ball",
+    "balls",
+    "bread",
+    "roll",
+    "rolls",
+    "wings",
+    "fries",
+    "soup",
+    "stew",
+    "rice",
+    "noodles",
+    "pizza",
+    "latte",
+    "tea",
+    "ade",
+    "smoothie",
+    "juice",
+    "coke",
+    "pie",
+    "bowl",
+    "chicken",
+    "dog",
+    "sandwich",
+)
 GENERIC_WORDS = frozenset(
     {w for words in lexicon.CATEGORY_WORDS.values() for w in words} | set(ENGLISH_HEADS)
 )
+REMOVAL_WORDS = ("remove", "without", "exclude", "빼기", "빼고", "제외")
 MIN_FUZZY_JAMO = 4
 # words that never stand for an item by being part of its name: markers, fillers, choices
 NOT_PARTS = frozenset(
     key(w)
     for w in (
-        lexicon.EXTRA | lexicon.LIGHT | lexicon.EXCLUDE | lexicon.FILLER | lexicon.ORDER
-        | lexicon.PART_STOP | {w for group in lexicon.SYNONYMS for w in group}
+        lexicon.EXTRA
+        | lexicon.LIGHT
+        | lexicon.EXCLUDE
+        | lexicon.FILLER
+        | lexicon.ORDER
+        | lexicon.PART_STOP
+        | {w for group in lexicon.SYNONYMS for w in group}
     )
 )
 MIN_FUZZY_LATIN = 5
@@ -54,6 +115,7 @@ class ChoiceRef:
     group: str
     choice: str
     single: bool  # the group takes one choice at most (size, temperature ...)
+    removal: bool  # a group of things to leave out (빼기): only a leave-out picks it
     order: int  # position in the pack, for a stable output order
 
 
@@ -87,15 +149,18 @@ class MenuIndex:
     merchant_codes: dict[str, int]
     merchant_keys: dict[str, tuple[int, ...]]
     names: dict[str, list[int]]  # exact name or alias key -> item ids, ascending
-    heads: dict[str, tuple[str, ...]]  # the head of names (치킨, pizza) -> those names
-    parts: dict[str, tuple[str, ...]]  # another part of names (치킨 in 치킨무) -> those names
+    heads: dict[str, str | tuple[str, ...]]  # the head of names (치킨, pizza) -> those names
+    parts: dict[str, str | tuple[str, ...]]  # another part of names (치킨 in 치킨무) -> them
     choice_keys: frozenset[str]
-    initials: dict[str, tuple[str, ...]]  # 초성 -> name keys
-    romans: dict[str, tuple[str, ...]]  # sound skeleton -> name or part keys
-    part_romans: dict[str, tuple[str, ...]]  # sound skeleton of a Hangul part -> part keys
-    typo_hangul: dict[str, tuple[str, ...]]  # jamo with one left out -> jamo of keys
-    typo_latin: dict[str, tuple[str, ...]]  # skeleton with one left out -> skeletons
-    jamo_keys: dict[str, tuple[str, ...]]  # loose jamo string -> keys
+    initials: dict[str, str | tuple[str, ...]]  # 초성 -> name keys
+    part_initials: dict[str, str | tuple[str, ...]]  # 초성 -> part keys
+    choice_sounds: dict[str, str]  # sound skeleton of a Hangul choice key -> that key
+    name_choices: dict[str, frozenset[str]]  # name key -> choice keys of the items so named
+    romans: dict[str, str | tuple[str, ...]]  # sound skeleton -> name or part keys
+    part_romans: dict[str, str | tuple[str, ...]]  # sound skeleton of a Hangul part -> part keys
+    typo_hangul: dict[str, str | tuple[str, ...]]  # jamo with one left out -> jamo of keys
+    typo_latin: dict[str, str | tuple[str, ...]]  # skeleton with one left out -> skeletons
+    jamo_keys: dict[str, str | tuple[str, ...]]  # loose jamo string -> keys
     max_key_len: int
 
     def ids_in(self, ids: list[int], merchant: int | None) -> list[int]:
@@ -151,21 +216,23 @@ def _object(value: Any, path: str) -> dict[str, Any]:
     return value
 
 
-def _choice_surfaces(choice: dict[str, Any], path: str) -> list[str]:
-    """Return the keys that name a choice: its names, aliases and their synonyms."""
+def _choice_surfaces(choice: dict[str, Any], path: str) -> tuple[set[str], set[str]]:
+    """Return the keys that name a choice: (its own names and aliases, their synonyms)."""
     surfaces = [_text(choice, "name", path), _text(choice, "name_en", path, False)]
     surfaces += _aliases(choice, path)
-    keys = {key(s) for s in surfaces if s}
-    for group in _synonym_keys():
-        if group & keys:
-            keys |= group
-    for k in list(keys):
+    own = {key(s) for s in surfaces if s}
+    for k in list(own):
         for affix in EXTRA_AFFIXES:  # "샷추가" is also named by "샷"
             if k.endswith(affix) and len(k) > len(affix):
-                keys.add(k[: -len(affix)])
+                own.add(k[: -len(affix)])
             if k.startswith(affix) and len(k) > len(affix):
-                keys.add(k[len(affix) :])
-    return sorted(k for k in keys if k)
+                own.add(k[len(affix) :])
+    derived: set[str] = set()
+    for group in _synonym_keys():
+        if group & own:
+            derived |= group
+    own.discard("")
+    return own, derived - own - {""}
 
 
 @cache
@@ -175,6 +242,7 @@ def _synonym_keys() -> tuple[frozenset[str], ...]:
 
 def _choice_table(groups: list[Any], path: str) -> dict[str, tuple[ChoiceRef, ...]]:
     table: dict[str, list[ChoiceRef]] = defaultdict(list)
+    synonyms: dict[str, list[ChoiceRef]] = defaultdict(list)
     order = 0
     for g_index, raw_group in enumerate(groups):
         g_path = f"{path}.options[{g_index}]"
@@ -182,14 +250,22 @@ def _choice_table(groups: list[Any], path: str) -> dict[str, tuple[ChoiceRef, ..
         group_code = _text(group, "code", g_path)
         assert group_code is not None  # noqa: S101 - _text raised otherwise
         single = group.get("max") == 1
+        label = " ".join(str(group.get(f, "")) for f in ("code", "name", "name_en")).lower()
+        removal = any(word in label for word in REMOVAL_WORDS)
         for c_index, raw_choice in enumerate(_list(group, "choices", g_path)):
             c_path = f"{g_path}.choices[{c_index}]"
             choice = _object(raw_choice, c_path)
             choice_code = _text(choice, "code", c_path)
             assert choice_code is not None  # noqa: S101
-            for choice_key in _choice_surfaces(choice, c_path):
-                table[choice_key].append(ChoiceRef(group_code, choice_code, single, order))
+            own, derived = _choice_surfaces(choice, c_path)
+            ref = ChoiceRef(group_code, choice_code, single, removal, order)
+            for choice_key in own:
+                table[choice_key].append(ref)
+            for choice_key in derived:  # a synonym names it only after the choices it names
+                synonyms[choice_key].append(ref)
             order += 1
+    for choice_key, refs in synonyms.items():
+        table[choice_key].extend(refs)
     return {k: tuple(v) for k, v in table.items()}
 
 
@@ -245,7 +321,7 @@ def build_index(pack: dict[str, Any]) -> MenuIndex:
     names: dict[str, list[int]] = defaultdict(list)
     display: dict[str, str] = {}  # name key -> a name as written, for its parts
     choice_keys: set[str] = set()
-    tables: dict[str, dict[str, tuple[ChoiceRef, ...]]] = {}
+    tables: dict[bytes, dict[str, tuple[ChoiceRef, ...]]] = {}
     for m_index, raw_merchant in enumerate(raw_merchants):
         m_path = f"merchants[{m_index}]"
         merchant = _object(raw_merchant, m_path)
@@ -286,7 +362,7 @@ def build_index(pack: dict[str, Any]) -> MenuIndex:
                 raise _fail(f"{i_path}.code", f"duplicate code {item_code!r}")
             seen_codes.add(item_code)
             groups = _list(item, "options", i_path, required=False)
-            signature = repr(groups)
+            signature = _signature(groups)
             if signature not in tables:
                 tables[signature] = _choice_table(groups, i_path)
             table = tables[signature]
@@ -335,6 +411,7 @@ def _finish(
     heads: dict[str, set[str]] = defaultdict(set)
     parts: dict[str, set[str]] = defaultdict(set)
     initials: dict[str, set[str]] = defaultdict(set)
+    part_initials: dict[str, set[str]] = defaultdict(set)
     romans: dict[str, set[str]] = defaultdict(set)
     part_romans: dict[str, set[str]] = defaultdict(set)
     for name_key, raw_name in display.items():
@@ -343,7 +420,7 @@ def _finish(
             heads[part].add(name_key)
         for part in name_parts:
             parts[part].add(name_key)
-        if any(is_hangul(c) for c in name_key):
+        if _has_hangul(name_key):
             initials[choseong(name_key)].add(name_key)
             romans[skeleton(romanize(name_key))].add(name_key)
         elif name_key.isascii():
@@ -355,25 +432,31 @@ def _finish(
     for word_key, ids in categories.items():  # category words point at the names they cover
         for item_id in ids:
             heads[word_key].add(items[item_id].name_key)
-    heads_final = {k: tuple(sorted(v)) for k, v in heads.items()}
-    parts_final = {k: tuple(sorted(v)) for k, v in parts.items()}
+    heads_final = _packed(heads)
+    parts_final = _packed(parts)
     for part_key in [*heads_final, *parts_final]:
-        if len(part_key) >= 2 and all(is_hangul(c) for c in part_key):
-            initials[choseong(part_key)].add(part_key)
-            sound = skeleton(romanize(part_key))
-            if len(sound) >= 4:
-                part_romans[sound].add(part_key)
+        if len(part_key) >= 2 and _all_hangul(part_key):
+            part_initials[choseong(part_key)].add(part_key)
+            if len(part_key) <= 3:  # short forms are what people romanise ("jeyuk")
+                sound = skeleton(romanize(part_key))
+                if len(sound) >= 4:
+                    part_romans[sound].add(part_key)
     for part_key in [*heads_final, *parts_final]:
         if part_key.isascii() and len(part_key) >= MIN_FUZZY_LATIN:
             romans[skeleton(part_key)].add(part_key)
     typo_hangul: dict[str, set[str]] = defaultdict(set)
     jamo_keys: dict[str, set[str]] = defaultdict(set)
     typo_latin: dict[str, set[str]] = defaultdict(set)
-    fuzzy_words = set(names) | {
-        k for k in [*heads_final, *parts_final] if k in categories or _is_word(k)
+    spaced = {  # "페퍼로니" of "페퍼로니 피자": a word of its own, worth typo look-up
+        key(word) for raw_name in display.values() for word in raw_name.split()[:-1]
     }
+    fuzzy_words = (
+        set(names)
+        | {k for k in spaced if len(k) >= 2}
+        | {k for k in [*heads_final, *parts_final] if k in categories or _is_word(k)}
+    )
     for word_key in fuzzy_words:
-        if all(is_hangul(c) for c in word_key):
+        if _all_hangul(word_key):
             spelled = loose_jamo(word_key)
             if len(spelled) >= MIN_FUZZY_JAMO:
                 jamo_keys[spelled].add(word_key)
@@ -394,14 +477,59 @@ def _finish(
         heads=heads_final,
         parts=parts_final,
         choice_keys=frozenset(choice_keys),
-        initials={k: tuple(sorted(v)) for k, v in initials.items()},
-        romans={k: tuple(sorted(v)) for k, v in romans.items()},
-        part_romans={k: tuple(sorted(v)) for k, v in part_romans.items()},
-        typo_hangul={k: tuple(sorted(v)) for k, v in typo_hangul.items()},
-        typo_latin={k: tuple(sorted(v)) for k, v in typo_latin.items()},
-        jamo_keys={k: tuple(sorted(v)) for k, v in jamo_keys.items()},
+        initials=_packed(initials),
+        part_initials=_packed(part_initials),
+        name_choices=_name_choices(names, items),
+        choice_sounds={
+            sound: choice_key
+            for choice_key in sorted(choice_keys, reverse=True)
+            if len(choice_key) >= 2
+            and _all_hangul(choice_key)
+            and len(sound := skeleton(romanize(choice_key))) >= 4
+        },
+        romans=_packed(romans),
+        part_romans=_packed(part_romans),
+        typo_hangul=_packed(typo_hangul),
+        typo_latin=_packed(typo_latin),
+        jamo_keys=_packed(jamo_keys),
         max_key_len=max((len(k) for k in names), default=1),
     )
+
+
+_all_hangul = re.compile("[\uac00-\ud7a3]+").fullmatch
+_has_hangul = re.compile("[\uac00-\ud7a3]").search
+
+
+def _name_choices(names: dict[str, list[int]], items: list[Item]) -> dict[str, frozenset[str]]:
+    """Return, for each name, every choice key of the items that bear it."""
+    shared: dict[frozenset[int], frozenset[str]] = {}
+    out: dict[str, frozenset[str]] = {}
+    for name_key, ids in names.items():
+        tables = {id(items[i].choices): items[i].choices for i in ids}
+        table_ids = frozenset(tables)
+        if table_ids not in shared:
+            shared[table_ids] = frozenset().union(*(frozenset(t) for t in tables.values()))
+        out[name_key] = shared[table_ids]
+    return out
+
+
+def _signature(groups: list[Any]) -> bytes:
+    """Return a fingerprint of an option list; identical lists share one choice table."""
+    try:
+        return marshal.dumps(groups)
+    except ValueError:  # not plain JSON data
+        return repr(groups).encode()
+
+
+def _packed(table: dict[str, set[str]]) -> dict[str, str | tuple[str, ...]]:
+    """Freeze a table of sets; a single key is stored bare to save memory."""
+    return {k: next(iter(v)) if len(v) == 1 else tuple(sorted(v)) for k, v in table.items()}
+
+
+def entries(table: dict[str, str | tuple[str, ...]], table_key: str) -> tuple[str, ...]:
+    """Return the keys a packed table holds under a key (none when absent)."""
+    found = table.get(table_key, ())
+    return (found,) if isinstance(found, str) else found
 
 
 def _is_word(part_key: str) -> bool:

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.nlu import lexicon
-from bot.nlu.index import MenuIndex
+from bot.nlu.index import MenuIndex, entries
 from bot.nlu.normalize import deletions, is_choseong_only, is_hangul, loose_jamo, skeleton
 
 EXACT, PART, TYPO = "exact", "part", "typo"
@@ -35,12 +35,9 @@ def _latin_forms(phrase_key: str) -> list[str]:
 
 def plain_form(part: str, names: tuple[str, ...]) -> str | None:
     """Return the one name that is the plain form of a part ("라떼" -> "카페라떼"), if any."""
-    plain = [
-        name
-        for name in names
-        if any(name == prefix + part for prefix in lexicon.PLAIN_PREFIXES)
-        or any(name == part + suffix for suffix in lexicon.PLAIN_SUFFIXES)
-    ]
+    forms = [prefix + part for prefix in lexicon.PLAIN_PREFIXES]
+    forms += [part + suffix for suffix in lexicon.PLAIN_SUFFIXES]
+    plain = [form for form in forms if form in names]
     return plain[0] if len(plain) == 1 else None
 
 
@@ -51,7 +48,7 @@ def exact(index: MenuIndex, phrase_key: str) -> NameMatch | None:
         if form in index.names:
             return NameMatch(EXACT, (form,))
     if is_choseong_only(phrase_key):
-        found = index.initials.get(phrase_key)
+        found = entries(index.initials, phrase_key) or entries(index.part_initials, phrase_key)
         if found:
             return _merge([_resolve(index, k, EXACT) for k in found])
     return None
@@ -66,8 +63,8 @@ def part(index: MenuIndex, phrase_key: str) -> NameMatch | None:
 
 
 def _resolve_part(index: MenuIndex, word_key: str) -> NameMatch | None:
-    heads = index.heads.get(word_key, ())
-    others = index.parts.get(word_key, ())
+    heads = entries(index.heads, word_key)
+    others = entries(index.parts, word_key)
     if not heads and not others:
         return None
     plain = plain_form(word_key, heads + others)
@@ -88,9 +85,9 @@ def sounds(index: MenuIndex, phrase_key: str, exact_only: bool = False) -> NameM
         return None
     for form in _latin_forms(phrase_key):
         sound = skeleton(form)
-        found = index.romans.get(sound, ())
+        found = entries(index.romans, sound)
         if form == phrase_key:  # a cut of a Hangul name read aloud: "jeyuk" for 제육볶음
-            found += index.part_romans.get(sound, ())
+            found += entries(index.part_romans, sound)
         if found and len(sound) >= 4:
             korean = [k for k in found if not k.isascii()]  # romanised Korean reads Hangul
             return _merge([_resolve(index, k, EXACT) for k in korean or found])
@@ -100,11 +97,13 @@ def sounds(index: MenuIndex, phrase_key: str, exact_only: bool = False) -> NameM
     limit = 1 if len(sound) <= 8 else 2
     best: list[str] = []
     best_distance = limit + 1
-    candidates = set(index.typo_latin.get(sound, ()))
+    candidates = set(entries(index.typo_latin, sound))
     for variant in deletions(sound):
-        candidates.update(index.typo_latin.get(variant, ()))
+        candidates.update(entries(index.typo_latin, variant))
     for candidate in candidates:
-        distance = Levenshtein.distance(sound, candidate, score_cutoff=limit)
+        distance = OSA.distance(sound, candidate, score_cutoff=limit)
+        if distance > limit:
+            continue
         if distance < best_distance:
             best, best_distance = [candidate], distance
         elif distance == best_distance:
@@ -112,7 +111,9 @@ def sounds(index: MenuIndex, phrase_key: str, exact_only: bool = False) -> NameM
     if not best:
         return None
     same_start = [c for c in best if c[:1] == sound[:1]]  # a slip rarely hits the first letter
-    keys = [k for sound_key in sorted(same_start or best) for k in index.romans.get(sound_key, ())]
+    keys = [
+        k for sound_key in sorted(same_start or best) for k in entries(index.romans, sound_key)
+    ]
     named = [k for k in keys if k in index.names]
     keys = named or keys
     return _merge([_resolve(index, k, TYPO) for k in keys])
@@ -126,20 +127,22 @@ def typo(index: MenuIndex, phrase_key: str) -> NameMatch | None:
     if len(spelled) < 4:
         return None
     limit = 0 if len(spelled) < 6 else 1 if len(spelled) < 10 else 2
-    candidates = set(index.typo_hangul.get(spelled, ()))
+    candidates = set(entries(index.typo_hangul, spelled))
     for variant in deletions(spelled):
-        candidates.update(index.typo_hangul.get(variant, ()))
+        candidates.update(entries(index.typo_hangul, variant))
     best: list[str] = []
     best_distance = limit + 1
     for candidate in candidates:
-        distance = Levenshtein.distance(spelled, candidate, score_cutoff=limit)
+        distance = OSA.distance(spelled, candidate, score_cutoff=limit)
+        if distance > limit:
+            continue
         if distance < best_distance:
             best, best_distance = [candidate], distance
         elif distance == best_distance:
             best.append(candidate)
     if not best:
         return None
-    keys = [k for s in sorted(best) for k in index.jamo_keys.get(s, ())]
+    keys = [k for s in sorted(best) for k in entries(index.jamo_keys, s)]
     return _merge([_resolve(index, k, TYPO) for k in keys])
 
 

@@ -12,8 +12,9 @@ JUNGSEONG = [
     "ㅜㅓ", "ㅜㅔ", "ㅜㅣ", "ㅠ", "ㅡ", "ㅡㅣ", "ㅣ",
 ]  # fmt: skip
 JONGSEONG = [
-    "", "ㄱ", "ㄲ", "ㄱㅅ", "ㄴ", "ㄴㅈ", "ㄴㅎ", "ㄷ", "ㄹ", "ㄹㄱ", "ㄹㅁ", "ㄹㅂ", "ㄹㅅ",
-    "ㄹㅌ", "ㄹㅍ", "ㄹㅎ", "ㅁ", "ㅂ", "ㅂㅅ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ",
+    "", "ㄱ", "ㄲ", "ㄱㅅ", "ㄴ", "ㄴㅈ", "ㄴㅎ", "ㄷ", "ㄹ", "ㄹㄱ", "ㄹㅁ", "ㄹㅂ",
+    "ㄹㅅ", "ㄹㅌ", "ㄹㅍ", "ㄹㅎ", "ㅁ", "ㅂ", "ㅂㅅ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ",
+    "ㅋ", "ㅌ", "ㅍ", "ㅎ",
 ]  # fmt: skip
 ROMAN_INITIAL = [
     "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t",
@@ -241,6 +242,7 @@ _SKELETON_STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), repl)
     for pattern, repl in (
         (r"[^a-z]", ""),
+        (r"eu", "u"),  # ㅡ: "kaseu" and "katsu" alike
         (r"tch|ch|z", "j"),
         (r"sh", "s"),
         (r"ph|f", "p"),
@@ -250,7 +252,6 @@ _SKELETON_STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"eo|ou|oo|u|w?o", "o"),
         (r"ae|ai|ay|ei|ea|e", "e"),
         (r"ee|ui|wi|y?i", "i"),
-        (r"eu", "o"),
         (r"g", "k"),
         (r"d", "t"),
         (r"b", "p"),

@@ -28,10 +28,9 @@ EN_NUMBERS: dict[str, int] = {
     "double": 2, "triple": 3, "once": 1, "twice": 2,
 }  # fmt: skip
 EN_COUNTERS = {
-    "portion", "portions", "serving", "servings", "piece", "pieces", "order", "orders",
-    "bowl", "bowls", "cup", "cups", "glass", "glasses", "can", "cans", "bottle", "bottles",
-    "plate", "plates", "box", "boxes", "roll", "rolls", "pcs", "pc", "set", "sets",
-    "of", "x", "times",
+    "portion", "portions", "serving", "servings", "piece", "pieces", "orders",
+    "bowl", "bowls", "cup", "cups", "glass", "glasses", "cans", "bottle", "bottles",
+    "plate", "plates", "box", "boxes", "pcs", "pc", "times",
 }  # fmt: skip
 MAX_QUANTITY = 999
 

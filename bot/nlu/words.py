@@ -1,12 +1,14 @@
-"""Turn tokens into words with a role: content, count, marker, filler; split run-together Hangul."""
+"""Turn tokens into words with a role (content, count, marker, filler); split run-on Hangul."""
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot.nlu import lexicon
+from bot.nlu import lexicon, matcher
 from bot.nlu.index import MenuIndex
-from bot.nlu.normalize import Token, clean, is_choseong_only, key, tokenize
+from bot.nlu.normalize import Token, is_choseong_only, key, tokenize
 from bot.nlu.quantities import (
+    COUNTERS,
+    EN_COUNTERS,
     EN_NUMBERS,
     SUFFIXES,
     Count,
@@ -18,10 +20,11 @@ from bot.nlu.quantities import (
 CONTENT, QTY, ARTICLE = "content", "qty", "article"
 EXTRA, LIGHT, EXCLUDE, CORRECT, EACH = "extra", "light", "exclude", "correct", "each"
 FILLER, ORDER, QUESTION, DELIVERY, FOR, X = "filler", "order", "question", "delivery", "for", "x"
+COUNTER = "counter"  # an English measure word ("orders", "bowls") after a count
 VERB = "verb"  # an open verb form ("튀겨주세요"): part of a note, never an item
 MARKERS = frozenset({EXTRA, LIGHT, EXCLUDE})
 MAX_SPLIT = 24  # longest Hangul run worth splitting into known pieces
-VERB_ENDINGS = ("요", "다", "죠", "니다", "세요", "네요", "어", "니", "까")
+VERB_ENDINGS = ("요", "다", "죠", "니다", "세요", "네요", "어", "까")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,8 @@ def closed_role(word: str) -> str | None:
     ):
         if word in words:
             return role
+    if word.startswith("몇") and len(word) > 1:  # 몇 시, 몇인분이에요: how many / what time
+        return QUESTION
     return None
 
 
@@ -135,10 +140,24 @@ def _merge_unknown(
 def _hangul(index: MenuIndex, token: Token) -> list[Word]:
     """Read one Hangul token as one word, or several when it runs words together."""
     text = token.text
-    base = Word(text, key(text), token.start, token.end, "hangul", CONTENT,
-                token.breaks_before, False, token.question)  # fmt: skip
+    base = Word(
+        text,
+        key(text),
+        token.start,
+        token.end,
+        "hangul",
+        CONTENT,
+        token.breaks_before,
+        False,
+        token.question,
+    )
     if index.known(key(text)) or text in lexicon.SLANG:
-        return [base]
+        stems = tuple(
+            key(text[: -len(p)])
+            for p in lexicon.PARTICLES
+            if text.endswith(p) and len(text) > len(p)
+        )
+        return [replace(base, alt_keys=stems)]
     count = hangul_count(text)
     if count is not None:
         return [replace(base, role=QTY, count=count)]
@@ -154,8 +173,17 @@ def _hangul(index: MenuIndex, token: Token) -> list[Word]:
             continue
         joins = particle in lexicon.JOINING_PARTICLES
         end = token.start + len(stem)
-        return [replace(base, text=stem, key=key(stem), end=end, role=found[0],
-                        count=found[1], joins_after=joins)]  # fmt: skip
+        return [
+            replace(
+                base,
+                text=stem,
+                key=key(stem),
+                end=end,
+                role=found[0],
+                count=found[1],
+                joins_after=joins,
+            )
+        ]
     pieces = _split(index, text)
     if pieces is not None:
         return _pieces(token, pieces)
@@ -165,7 +193,7 @@ def _hangul(index: MenuIndex, token: Token) -> list[Word]:
         if text.endswith(p) and len(text) - len(p) >= 2
     )
     joins = any(text.endswith(p) for p in lexicon.JOINING_PARTICLES) and len(text) > 2
-    if text.endswith(VERB_ENDINGS) and not index.known(key(text)):
+    if text.endswith(VERB_ENDINGS) and matcher.typo(index, key(text)) is None:
         return [replace(base, role=VERB)]
     return [replace(base, alt_keys=stems, joins_after=joins)]
 
@@ -197,8 +225,17 @@ def _pieces(token: Token, pieces: list[tuple[int, int, str, Count | None]]) -> l
 
 def _latin(index: MenuIndex, token: Token) -> Word:
     text = token.text
-    base = Word(text, key(text), token.start, token.end, "latin", CONTENT,
-                token.breaks_before, False, token.question)  # fmt: skip
+    base = Word(
+        text,
+        key(text),
+        token.start,
+        token.end,
+        "latin",
+        CONTENT,
+        token.breaks_before,
+        False,
+        token.question,
+    )
     if text in {"a", "an"}:
         return replace(base, role=ARTICLE)
     if text in EN_NUMBERS:
@@ -207,6 +244,8 @@ def _latin(index: MenuIndex, token: Token) -> Word:
         return replace(base, role=FOR)
     if text == "x":
         return replace(base, role=X)
+    if text in EN_COUNTERS and text != "x":  # "2 orders of", "a bowl of": glue after a count
+        return replace(base, role=COUNTER)
     if index.known(key(text)) and text not in lexicon.EN_STOP:
         return base
     role = closed_role(text)
@@ -217,13 +256,35 @@ def _latin(index: MenuIndex, token: Token) -> Word:
     return base
 
 
-def read_words(index: MenuIndex, text: str) -> list[Word]:
-    """Clean a message and read it as a list of words."""
-    return list(_read_words(index, clean(text)))
+def _split_counters(tokens: list[Token]) -> list[Token]:
+    """Split a counter off the word after a number ("1인분순대" -> 1, 인분, 순대)."""
+    out: list[Token] = []
+    for position, token in enumerate(tokens):
+        before = tokens[position - 1] if position else None
+        if (
+            before is not None
+            and before.kind == "digit"
+            and token.kind == "hangul"
+            and not token.breaks_before
+            and counter_word(token.text) is None
+        ):
+            counter = next((c for c in COUNTERS_LONGEST if token.text.startswith(c)), None)
+            if counter is not None and len(token.text) > len(counter):
+                cut = token.start + len(counter)
+                out.append(Token(counter, token.start, cut, "hangul", False))
+                out.append(
+                    Token(
+                        token.text[len(counter) :], cut, token.end, "hangul", False, token.question
+                    )
+                )
+                continue
+        out.append(token)
+    return out
 
 
-def _read_words(index: MenuIndex, cleaned: str) -> list[Word]:
-    tokens = tokenize(cleaned)
+def read(index: MenuIndex, cleaned: str) -> list[Word]:
+    """Read a cleaned message (normalize.clean) as a list of words."""
+    tokens = _split_counters(tokenize(cleaned))
     words: list[Word] = []
     skip = False
     for position, token in enumerate(tokens):
@@ -233,8 +294,17 @@ def _read_words(index: MenuIndex, cleaned: str) -> list[Word]:
         following = tokens[position + 1] if position + 1 < len(tokens) else None
         if token.kind == "digit":
             value = digits(token.text)
-            base = Word(token.text, key(token.text), token.start, token.end, "digit", CONTENT,
-                        token.breaks_before, False, token.question)  # fmt: skip
+            base = Word(
+                token.text,
+                key(token.text),
+                token.start,
+                token.end,
+                "digit",
+                CONTENT,
+                token.breaks_before,
+                False,
+                token.question,
+            )
             if value is None:
                 words.append(replace(base, role=FILLER if "." not in token.text else CONTENT))
                 continue
@@ -253,10 +323,16 @@ def _read_words(index: MenuIndex, cleaned: str) -> list[Word]:
                             if unit.endswith(suffix) and len(unit) > len(suffix):
                                 unit = unit[: -len(suffix)]
                                 break
-                        words.append(replace(base, end=following.end, role=QTY, count=count,
-                                             alt_keys=(key(token.text + unit),),
-                                             joins_after=following.text.endswith(
-                                                 lexicon.JOINING_PARTICLES)))  # fmt: skip
+                        words.append(
+                            replace(
+                                base,
+                                end=following.end,
+                                role=QTY,
+                                count=count,
+                                alt_keys=(key(token.text + unit),),
+                                joins_after=following.text.endswith(lexicon.JOINING_PARTICLES),
+                            )
+                        )
                         skip = True
                         continue
                     if closed_role(following.text) == DELIVERY:
@@ -267,6 +343,14 @@ def _read_words(index: MenuIndex, cleaned: str) -> list[Word]:
                     skip = True
                     continue
             words.append(replace(base, role=QTY, count=count))
+        elif (
+            token.kind == "hangul"
+            and token.text in lexicon.PARTICLES
+            and words
+            and words[-1].end == token.start
+        ):  # "coffee에서", "coke랑": a particle on an English word
+            if token.text in lexicon.JOINING_PARTICLES:
+                words[-1] = replace(words[-1], joins_after=True)
         elif token.kind == "hangul":
             if (
                 following is not None
@@ -276,27 +360,74 @@ def _read_words(index: MenuIndex, cleaned: str) -> list[Word]:
                 and (count := hangul_count(token.text + following.text)) is not None
                 and count.counter
             ):
-                words.append(Word(token.text + " " + following.text, token.text,
-                                  token.start, following.end, "hangul", QTY,
-                                  token.breaks_before, following.text.endswith(
-                                      lexicon.JOINING_PARTICLES), following.question, count))  # fmt: skip
+                words.append(
+                    Word(
+                        token.text + " " + following.text,
+                        token.text,
+                        token.start,
+                        following.end,
+                        "hangul",
+                        QTY,
+                        token.breaks_before,
+                        following.text.endswith(lexicon.JOINING_PARTICLES),
+                        following.question,
+                        count,
+                    )
+                )
                 skip = True
                 continue
             words.extend(_hangul(index, token))
         elif token.kind == "latin":
             words.append(_latin(index, token))
-        elif is_choseong_only(token.text) and token.text not in CHAT_JAMO and len(
-            set(token.text)
-        ) > 1:
-            words.append(Word(token.text, token.text, token.start, token.end, "jamo", CONTENT,
-                              token.breaks_before, False, token.question))  # fmt: skip
+        elif (
+            is_choseong_only(token.text)
+            and token.text not in CHAT_JAMO
+            and len(set(token.text)) > 1
+        ):
+            words.append(
+                Word(
+                    token.text,
+                    token.text,
+                    token.start,
+                    token.end,
+                    "jamo",
+                    CONTENT,
+                    token.breaks_before,
+                    False,
+                    token.question,
+                )
+            )
         else:
-            words.append(Word(token.text, token.text, token.start, token.end, "jamo", FILLER,
-                              token.breaks_before, False, token.question))  # fmt: skip
+            words.append(
+                Word(
+                    token.text,
+                    token.text,
+                    token.start,
+                    token.end,
+                    "jamo",
+                    FILLER,
+                    token.breaks_before,
+                    False,
+                    token.question,
+                )
+            )
     return _expand_slang(words)
 
 
-CHAT_JAMO = {"ㅇㅋ", "ㄱㅅ", "ㅈㅅ", "ㄴㄴ", "ㅇㅇ", "ㄱㄱ", "ㅂㅂ", "ㅊㅋ", "ㅎㅇ", "ㄷㄷ", "ㅅㄱ"}
+COUNTERS_LONGEST = tuple(sorted(COUNTERS, key=len, reverse=True))
+CHAT_JAMO = {
+    "ㅇㅋ",
+    "ㄱㅅ",
+    "ㅈㅅ",
+    "ㄴㄴ",
+    "ㅇㅇ",
+    "ㄱㄱ",
+    "ㅂㅂ",
+    "ㅊㅋ",
+    "ㅎㅇ",
+    "ㄷㄷ",
+    "ㅅㄱ",
+}
 
 
 def _digit_word(index: MenuIndex, token: Token, following: Token) -> Word | None:
@@ -306,9 +437,17 @@ def _digit_word(index: MenuIndex, token: Token, following: Token) -> Word | None
     for stem in stems:
         if stem and counter_word(stem) is None and index.known(key(token.text + stem)):
             joins = text.endswith(lexicon.JOINING_PARTICLES)
-            return Word(token.text + stem, key(token.text + stem), token.start,
-                        following.start + len(stem), "hangul", CONTENT,
-                        token.breaks_before, joins, following.question)  # fmt: skip
+            return Word(
+                token.text + stem,
+                key(token.text + stem),
+                token.start,
+                following.start + len(stem),
+                "hangul",
+                CONTENT,
+                token.breaks_before,
+                joins,
+                following.question,
+            )
     return None
 
 
@@ -323,11 +462,18 @@ def _expand_slang(words: list[Word]) -> list[Word]:
         parts = _slang_words(expansion)
         for number, part in enumerate(parts):
             last = number == len(parts) - 1
-            out.append(replace(word, text=part, key=key(part), slang=True,
-                               role=EXTRA if part in lexicon.EXTRA else CONTENT,
-                               breaks_before=word.breaks_before and number == 0,
-                               joins_after=word.joins_after and last,
-                               question=word.question and last))  # fmt: skip
+            out.append(
+                replace(
+                    word,
+                    text=part,
+                    key=key(part),
+                    slang=True,
+                    role=EXTRA if part in lexicon.EXTRA else CONTENT,
+                    breaks_before=word.breaks_before and number == 0,
+                    joins_after=word.joins_after and last,
+                    question=word.question and last,
+                )
+            )
     return out
 
 

@@ -5,11 +5,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.services import ordering
+from bot.services import ordering, users
 from bot.services.errors import (
     BelowMinimumOrder,
     CartEmpty,
@@ -19,10 +19,11 @@ from bot.services.errors import (
     OptionsMissing,
     OutsideDeliveryArea,
     ShopUnavailable,
+    SoldOut,
 )
 from models.base import Fulfilment, OrderStatus, utcnow
 from models.order import Order
-from models.region import Merchant
+from models.region import MenuItem, Merchant
 from models.user import Address, User
 
 NOTE_LIMIT = 300
@@ -139,6 +140,17 @@ async def begin_check(session: AsyncSession, *, telegram_id: int, now: datetime)
         raise ShopUnavailable(
             merchant.id, merchant.name, merchant.name_en, merchant.hours, merchant.paused
         )
+    gone = await session.scalar(
+        select(MenuItem)
+        .where(
+            MenuItem.id.in_([line.item_id for line in cart.lines if line.item_id]),
+            or_(MenuItem.sold_out.is_(True), MenuItem.active.is_(False)),
+        )
+        .limit(1)
+    )
+    if gone is not None or any(line.item_id is None for line in cart.lines):
+        name = (gone.name, gone.name_en) if gone else ("", "")
+        raise SoldOut(*name)
     if cart.shortfall:
         raise BelowMinimumOrder(cart.shop.min_order, cart.shortfall)
 
@@ -150,7 +162,7 @@ async def begin(session: AsyncSession, *, telegram_id: int, now: datetime) -> Ch
     order.fulfilment = Fulfilment.DELIVERY
     order.address_text = order.address_dong = order.note = None
     order.phone = user.phone
-    user.awaiting = user.awaiting_data = None
+    users.forget(user)
     await session.flush()
     return await view(session, telegram_id=telegram_id, now=now)
 
@@ -168,7 +180,7 @@ async def ask_address(session: AsyncSession, *, telegram_id: int) -> None:
     """Wait for the resident to type an address (or share a location)."""
     user, order, _ = await _state(session, telegram_id)
     order.fulfilment = Fulfilment.DELIVERY
-    user.awaiting, user.awaiting_data = AWAIT_ADDRESS, {}
+    users.expect(user, AWAIT_ADDRESS)
 
 
 async def set_address(
@@ -202,7 +214,7 @@ async def set_address(
     order.latitude, order.longitude = latitude, longitude
     if address_id is None and not any(a.text == text for a in user.addresses):
         user.addresses.append(Address(text=text, dong=dong, last_used_at=utcnow()))
-    user.awaiting = user.awaiting_data = None
+    users.forget(user)
     await session.flush()
     return await view(session, telegram_id=telegram_id, now=now)
 
@@ -212,7 +224,7 @@ async def remember_location(
 ) -> None:
     """Keep a shared location until the resident says which 동 it is in."""
     user, _, _ = await _state(session, telegram_id)
-    user.awaiting_data = {"latitude": latitude, "longitude": longitude}
+    users.expect(user, AWAIT_ADDRESS, {"latitude": latitude, "longitude": longitude})
 
 
 async def set_location_dong(
@@ -245,7 +257,7 @@ async def set_phone(
     user, order, _ = await _state(session, telegram_id)
     number = normalize_phone(phone)
     user.phone = order.phone = number
-    user.awaiting = user.awaiting_data = None
+    users.forget(user)
     await session.flush()
     return await view(session, telegram_id=telegram_id, now=now)
 
@@ -253,7 +265,7 @@ async def set_phone(
 async def ask(session: AsyncSession, *, telegram_id: int, what: str) -> None:
     """Wait for a typed answer: the note or the phone number."""
     user, _, _ = await _state(session, telegram_id)
-    user.awaiting, user.awaiting_data = what, {}
+    users.expect(user, what)
 
 
 async def set_note(
@@ -262,6 +274,6 @@ async def set_note(
     """A request for the shop and the rider (empty: none)."""
     user, order, _ = await _state(session, telegram_id)
     order.note = note.strip()[:NOTE_LIMIT] if note and note.strip() else None
-    user.awaiting = user.awaiting_data = None
+    users.forget(user)
     await session.flush()
     return await view(session, telegram_id=telegram_id, now=now)

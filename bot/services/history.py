@@ -109,13 +109,14 @@ async def reorder(
     cart = None
     if lines:
         try:
-            cart = await ordering.add_lines(
-                session,
-                telegram_id=telegram_id,
-                lines=lines,
-                now=now,
-                replace_other_shop=replace,
-            )
+            async with session.begin_nested():
+                cart = await ordering.add_lines(
+                    session,
+                    telegram_id=telegram_id,
+                    lines=lines,
+                    now=now,
+                    replace_other_shop=replace,
+                )
         except NotFound:  # an option that no longer exists: take the items without it
             cart = await ordering.add_lines(
                 session,

@@ -33,14 +33,15 @@ async def order_for_member(session: AsyncSession, order_id: int, telegram_id: in
 
 async def accept(
     session: AsyncSession, *, order_id: int, telegram_id: int, eta: int, now: datetime
-) -> None:
-    """Accept a paid order, promising it in `eta` minutes."""
+) -> str:
+    """Accept a paid order, promising it in `eta` minutes; return its fulfilment."""
     if eta not in ETAS:
         raise WrongState(order_id, "bad eta")
     order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.ACCEPTED, now)
     order.eta_minutes = eta
     await lifecycle.notify(session, order, now=now, resident="order_accepted")
+    return order.fulfilment.value
 
 
 async def reject(
@@ -259,11 +260,13 @@ async def items(session: AsyncSession, *, merchant_id: int, telegram_id: int) ->
     return [ItemToggle(i.id, i.name, i.name_en, i.sold_out) for i in rows]
 
 
-async def toggle_sold_out(session: AsyncSession, *, item_id: int, telegram_id: int) -> ItemToggle:
+async def set_sold_out(
+    session: AsyncSession, *, item_id: int, telegram_id: int, sold_out: bool
+) -> ItemToggle:
     """Mark an item sold out today, or available again."""
     item = await session.get(MenuItem, item_id)
     if item is None:
         raise NotFound("item", item_id)
     await _member_shop(session, item.merchant_id, telegram_id)
-    item.sold_out = not item.sold_out
+    item.sold_out = sold_out
     return ItemToggle(item.id, item.name, item.name_en, item.sold_out)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.nlu import Line
-from bot.services import catalog
+from bot.services import catalog, users
 from bot.services.errors import NotFound, OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
 from models.base import OrderStatus
 from models.order import Order, OrderLine, OrderLineOption
@@ -217,6 +217,7 @@ async def set_quantity(
 async def clear(session: AsyncSession, *, telegram_id: int) -> None:
     """Empty the resident's cart."""
     user = await _user(session, telegram_id)
+    users.forget(user)  # a checkout question about this cart no longer applies
     cart = await _open_cart(session, user.id)
     if cart is not None:
         await session.delete(cart)

@@ -64,6 +64,7 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int = 20) -> lis
     for row in rows:
         row.status = OutboxStatus.SENDING
         row.attempts += 1
+        row.available_at = now  # while SENDING: when it was claimed (the lease starts)
     await session.flush()
     return [
         Envelope(r.id, r.chat_id, r.kind, dict(r.payload), r.order_id, r.attempts) for r in rows
@@ -104,7 +105,8 @@ async def failed(session: AsyncSession, message_id: int, *, error: str) -> None:
 
 
 async def recover(session: AsyncSession, *, before: datetime) -> int:
-    """Put messages left SENDING by a crashed sender back in line; return how many."""
+    """Put messages claimed before `before` and still SENDING back in line: their sender
+    died (a live sender finishes a message within seconds). Return how many."""
     result = await session.execute(
         update(OutboxMessage)
         .where(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.integrations.payments import PaymentProvider, PaymentRequest
 from bot.services import checkout, lifecycle
-from bot.services.errors import CheckoutIncomplete, ServiceError, WrongState
+from bot.services.errors import CheckoutIncomplete, NotAllowed, ServiceError, WrongState
 from models.base import OrderStatus, PaymentStatus
 from models.order import Order
 from models.payment import CallbackNonce, Payment
@@ -37,6 +37,7 @@ class Applied(StrEnum):
     PAID = "paid"
     DECLINED = "declined"
     DUPLICATE = "duplicate"
+    REFUNDED = "refunded"  # paid on a link that no longer applied: refunded at once
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ async def pay_again(
     """A new link for an order whose link expired (or was declined)."""
     order = await lifecycle.load(session, order_id)
     if await lifecycle.resident_chat(session, order) != telegram_id:
-        raise WrongState(order_id, "not yours")
+        raise NotAllowed(f"order {order_id} is not the user's")
     if order.status == OrderStatus.EXPIRED:
         lifecycle.move(order, OrderStatus.AWAITING_PAYMENT, now)
     elif order.status != OrderStatus.AWAITING_PAYMENT:
@@ -129,7 +130,12 @@ async def pay_again(
 
 
 async def apply_callback(
-    session: AsyncSession, *, payload: dict[str, Any], nonce: str, now: datetime
+    session: AsyncSession,
+    *,
+    payload: dict[str, Any],
+    nonce: str,
+    provider: PaymentProvider,
+    now: datetime,
 ) -> Applied:
     """Apply a verified provider callback at most once; refuse anything that does not match."""
     try:
@@ -143,25 +149,57 @@ async def apply_callback(
     payment = await session.scalar(select(Payment).where(Payment.token == token).with_for_update())
     if payment is None:
         raise CallbackRejected("unknown payment", 404)
-    if payment.provider_tx_id == tx_id:
+    seen = await session.scalar(select(Payment.id).where(Payment.provider_tx_id == tx_id))
+    if seen is not None:
         return Applied.DUPLICATE
     if payload.get("amount") != payment.amount or payload.get("currency") != payment.currency:
         raise CallbackRejected("amount or currency does not match", 422)
     if payload.get("order_id") != payment.order_id:
         raise CallbackRejected("order does not match", 422)
     status = payload.get("status")
-    if payment.status != PaymentStatus.PENDING:
-        raise CallbackRejected(f"payment is {payment.status.value}", 409)
+    if status not in ("paid", "declined"):
+        raise CallbackRejected("unknown status")
     order = await lifecycle.load(session, payment.order_id)
     if status == "declined":
+        if payment.status != PaymentStatus.PENDING:
+            raise CallbackRejected(f"payment is {payment.status.value}", 409)
         payment.status = PaymentStatus.DECLINED
         payment.provider_tx_id = tx_id
+        if order.status == OrderStatus.AWAITING_PAYMENT:
+            lifecycle.move(order, OrderStatus.EXPIRED, now)  # unpaid: the resident may pay again
         await lifecycle.notify(session, order, now=now, resident="payment_declined")
         return Applied.DECLINED
-    if status != "paid":
-        raise CallbackRejected("unknown status")
-    if payment.expires_at <= now or order.status != OrderStatus.AWAITING_PAYMENT:
-        raise CallbackRejected("payment link expired", 409)
+    usable = (
+        payment.status == PaymentStatus.PENDING
+        and payment.expires_at > now
+        and order.status == OrderStatus.AWAITING_PAYMENT
+    )
+    if not usable:
+        # Money was taken on a link that no longer applies (expired, replaced, paid twice,
+        # order cancelled): give it back at once and say so, rather than keep it.
+        session.add(
+            Payment(
+                order_id=order.id,
+                provider=provider.code,
+                token=secrets.token_urlsafe(18),
+                provider_tx_id=tx_id,
+                amount=payment.amount,
+                currency=payment.currency,
+                status=PaymentStatus.REFUNDED,
+                expires_at=now,
+                paid_at=now,
+                refunded_at=now,
+                refund_tx_id=await provider.refund(tx_id, payment.amount),
+            )
+        )
+        await lifecycle.notify(
+            session,
+            order,
+            now=now,
+            resident="payment_refunded",
+            extra={"refunded": payment.amount},
+        )
+        return Applied.REFUNDED
     payment.status = PaymentStatus.PAID
     payment.provider_tx_id = tx_id
     payment.paid_at = now

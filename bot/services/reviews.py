@@ -4,11 +4,11 @@ owner may reply once."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import lifecycle, outbox
+from bot.services import lifecycle, outbox, users
 from bot.services.errors import NotAllowed, NotFound, WrongState
 from models.base import OrderStatus
 from models.order import Order
@@ -71,7 +71,7 @@ async def rate(
             session.add(review)
     except IntegrityError:
         raise WrongState(order_id, "reviewed") from None
-    user.awaiting, user.awaiting_data = AWAIT_TEXT, {"review_id": review.id}
+    users.expect(user, AWAIT_TEXT, {"review_id": review.id})
     await _tell_shop(session, review, now)
     return _view(review)
 
@@ -82,7 +82,7 @@ async def add_text(
     """Attach the awaited review text (None: skip); the owner hears of it."""
     user = await _user(session, telegram_id)
     data = dict(user.awaiting_data or {})
-    user.awaiting, user.awaiting_data = None, None
+    users.forget(user)
     review = await session.get(Review, data.get("review_id", 0))
     if review is None or review.user_id != user.id or review.text is not None:
         return None
@@ -115,7 +115,7 @@ async def ask_reply(session: AsyncSession, *, review_id: int, telegram_id: int) 
     user, review = await _owner_review(session, review_id, telegram_id)
     if review.reply is not None:
         raise WrongState(review.order_id, "replied")
-    user.awaiting, user.awaiting_data = AWAIT_REPLY, {"review_id": review_id}
+    users.expect(user, AWAIT_REPLY, {"review_id": review_id})
 
 
 async def reply(
@@ -124,12 +124,17 @@ async def reply(
     """The owner's one reply; the resident hears of it."""
     user = await _user(session, telegram_id)
     data = dict(user.awaiting_data or {})
-    user.awaiting, user.awaiting_data = None, None
+    users.forget(user)
     _, review = await _owner_review(session, data.get("review_id", 0), telegram_id)
-    if review.reply is not None:
+    answer = text.strip()[:TEXT_LIMIT]
+    updated = await session.execute(
+        update(Review)
+        .where(Review.id == review.id, Review.reply.is_(None))
+        .values(reply=answer, replied_at=now)
+    )
+    if not updated.rowcount:  # another owner account replied first
         raise WrongState(review.order_id, "replied")
-    review.reply = text.strip()[:TEXT_LIMIT]
-    review.replied_at = now
+    review.reply, review.replied_at = answer, now
     order = await lifecycle.load(session, review.order_id, lock=False)
     await lifecycle.notify(
         session, order, now=now, resident="review_reply", extra={"reply": review.reply}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.nlu import Line, MenuIndex, ParseResult, parse
-from bot.services import ordering
+from bot.services import ordering, users
 from bot.services.errors import NotFound, OtherShopInCart, SeveralShops
 from models.base import OrderStatus
 from models.order import Order
@@ -122,7 +122,7 @@ async def read(
 ) -> Outcome:
     """Read one message: edit the cart, or add what it orders, or say what is unclear."""
     user = await _user(session, telegram_id)
-    user.awaiting, user.awaiting_data = None, None
+    users.forget(user)
     shop = await _cart_shop(session, user.id)
     if shop is not None and (edit := await _edit(session, telegram_id, text, index, shop, now)):
         return edit
@@ -142,7 +142,7 @@ async def read(
             merchant = shops[0]
             result = parse(text, index, merchant)
         elif len(shops) > 1:
-            user.awaiting, user.awaiting_data = AWAIT_SHOP, {"text": text}
+            users.expect(user, AWAIT_SHOP, {"text": text})
             return Outcome(ask_shop=await _shops(session, shops))
     try:
         cart = (
@@ -157,12 +157,11 @@ async def read(
             else None
         )
     except OtherShopInCart as err:
-        user.awaiting = AWAIT_REPLACE
-        user.awaiting_data = {"text": text, "merchant": result.lines[0].merchant}
+        users.expect(user, AWAIT_REPLACE, {"text": text, "merchant": result.lines[0].merchant})
         return Outcome(replace=err)
     except SeveralShops:
         codes = list(dict.fromkeys(line.merchant for line in result.lines))
-        user.awaiting, user.awaiting_data = AWAIT_SHOP, {"text": text}
+        users.expect(user, AWAIT_SHOP, {"text": text})
         return Outcome(ask_shop=await _shops(session, codes))
     unclear = tuple(
         [
@@ -305,15 +304,14 @@ async def add_item(
 
 
 async def awaited(session: AsyncSession, telegram_id: int) -> tuple[str | None, dict]:
-    """What the bot waits for from this resident, and its data."""
-    user = await _user(session, telegram_id)
-    return user.awaiting, dict(user.awaiting_data or {})
+    """What the bot waits for from this resident, and its data (nothing once stale)."""
+    return await users.expected(session, telegram_id)
 
 
 async def forget(session: AsyncSession, telegram_id: int) -> None:
     """Stop waiting for an answer from this resident."""
     user = await _user(session, telegram_id)
-    user.awaiting, user.awaiting_data = None, None
+    users.forget(user)
 
 
 async def await_replace_item(
@@ -321,5 +319,9 @@ async def await_replace_item(
 ) -> None:
     """Remember a pressed item of another shop until the resident agrees to replace the cart."""
     user = await _user(session, telegram_id)
-    user.awaiting = AWAIT_REPLACE
-    user.awaiting_data = {"item_id": item_id, "quantity": quantity}
+    users.expect(user, AWAIT_REPLACE, {"item_id": item_id, "quantity": quantity})
+
+
+async def await_replace_reorder(session: AsyncSession, telegram_id: int, order_id: int) -> None:
+    """Remember a 다시 주문 of another shop until the resident agrees to replace the cart."""
+    users.expect(await _user(session, telegram_id), AWAIT_REPLACE, {"reorder": order_id})

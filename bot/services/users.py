@@ -1,12 +1,14 @@
 """Residents, merchants and staff as the bot knows them."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import Role
+from models.base import Role, utcnow
 from models.region import Merchant, MerchantMember
 from models.user import User
 
@@ -29,8 +31,13 @@ async def touch(
     first_name: str | None = None,
     username: str | None = None,
     language_code: str | None = None,
+    reset_prompt: bool = False,
 ) -> UserView:
-    """Find or create the user behind a Telegram account, refreshing its profile."""
+    """Find or create the user behind a Telegram account, refreshing its profile.
+
+    With reset_prompt (a command such as /start), any question the bot was waiting on is
+    dropped, so the next text is read afresh.
+    """
     user = await _get_or_create(session, telegram_id)
     for name, value in (
         ("first_name", first_name),
@@ -41,6 +48,8 @@ async def touch(
             setattr(user, name, value)
     if user.blocked_at is not None:  # writing to us again means they unblocked
         user.blocked_at = None
+    if reset_prompt:
+        forget(user)
     await session.flush()
     return await _view(session, user)
 
@@ -51,6 +60,16 @@ async def set_locale(session: AsyncSession, *, telegram_id: int, locale: str) ->
     user.locale = locale
     await session.flush()
     return await _view(session, user)
+
+
+async def languages_of(session: AsyncSession, telegram_id: int) -> tuple[str | None, str | None]:
+    """The language a user chose and the one Telegram reports, if known."""
+    row = (
+        await session.execute(
+            select(User.locale, User.language_code).where(User.telegram_id == telegram_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 async def locale_of(session: AsyncSession, telegram_id: int) -> str | None:
@@ -89,3 +108,33 @@ async def _view(session: AsyncSession, user: User) -> UserView:
         first_name=user.first_name,
         merchant_codes=tuple(codes),
     )
+
+
+PROMPT_TTL = timedelta(minutes=15)
+
+
+def expect(user: User, what: str, data: dict[str, Any] | None = None) -> None:
+    """Remember that the bot waits for `what` from this user (kept in the database)."""
+    user.awaiting = what
+    user.awaiting_data = {**(data or {}), "at": utcnow().isoformat()}
+
+
+def forget(user: User) -> None:
+    """Stop waiting for an answer from this user."""
+    user.awaiting = None
+    user.awaiting_data = None
+
+
+async def expected(session: AsyncSession, telegram_id: int) -> tuple[str | None, dict[str, Any]]:
+    """What the bot waits for from this user and its data; nothing once it is stale."""
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None or user.awaiting is None:
+        return None, {}
+    data = dict(user.awaiting_data or {})
+    try:
+        asked = datetime.fromisoformat(str(data.pop("at")))
+    except (KeyError, ValueError):
+        return None, {}
+    if utcnow() - asked > PROMPT_TTL:
+        return None, {}
+    return user.awaiting, data

@@ -30,7 +30,7 @@ async def test_unpaid_link_expires_and_can_be_paid_again(stack: Stack, chat: Cha
     await run_timers(stack)
     text = await until(stack, chat, JIYOUNG, "결제 시간이 지나")
     assert "결제된 금액은 없어요" in text
-    assert "결제를 처리하지 못했어요" in await pay(url)  # the old link no longer pays
+    assert "바로 환불했어요" in await pay(url)  # money on the old link comes straight back
     await chat.press(JIYOUNG, "💳 다시 결제하기")
     new_url = chat.last(JIYOUNG).buttons()[0][0]["url"]
     assert new_url != url
@@ -66,8 +66,9 @@ async def test_forged_and_duplicate_callbacks_over_http(stack: Stack, chat: Chat
         assert answer.status_code == 401
         assert (await client.post(callback_url, content=b"{}")).status_code == 401
     assert "결제가 완료됐어요" in await pay(url)
-    # the provider's page posted once; a second approval is a different transaction: refused
-    assert "결제를 처리하지 못했어요" in await pay(url)
+    # a second approval is another transaction on a link already paid: refunded at once
+    assert "바로 환불했어요" in await pay(url)
+    await until(stack, chat, JIYOUNG, "바로 환불했어요")
     await until(stack, chat, OWNER, "새 주문")
     owner_alerts = [
         m for m in chat.sandbox.bot_messages(chat.user_id(OWNER)) if "새 주문" in (m.text or "")

@@ -20,5 +20,5 @@ def test_case(case: Case) -> None:
 
 
 def test_enough_cases() -> None:
-    assert len(CASES) >= 300
+    assert len(CASES) >= 400
     assert {case.lang for case in CASES} == {"ko", "en", "mixed"}

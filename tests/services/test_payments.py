@@ -83,7 +83,9 @@ async def test_paid_callback_moves_the_order_and_alerts_the_shop(session: AsyncS
     order_id, request = await placed(session)
     payload, nonce = callback(request)
     assert (
-        await payments.apply_callback(session, payload=payload, nonce=nonce, now=EVENING)
+        await payments.apply_callback(
+            session, payload=payload, nonce=nonce, provider=provider(), now=EVENING
+        )
         == payments.Applied.PAID
     )
     order = await session.get(Order, order_id)
@@ -93,7 +95,9 @@ async def test_paid_callback_moves_the_order_and_alerts_the_shop(session: AsyncS
     # the provider retries the same transaction (new nonce): applied once only
     again, nonce2 = callback(request, tx_id=payload["tx_id"])
     assert (
-        await payments.apply_callback(session, payload=again, nonce=nonce2, now=EVENING)
+        await payments.apply_callback(
+            session, payload=again, nonce=nonce2, provider=provider(), now=EVENING
+        )
         == payments.Applied.DUPLICATE
     )
     assert await outbox_kinds(session, order_id) == ["order_paid", "merchant_new_order"]
@@ -118,7 +122,9 @@ async def test_mismatched_callbacks_change_nothing(
         changes = {"amount": request.amount + 1}
     payload, nonce = callback(request, **changes)
     with pytest.raises(payments.CallbackRejected) as caught:
-        await payments.apply_callback(session, payload=payload, nonce=nonce, now=EVENING)
+        await payments.apply_callback(
+            session, payload=payload, nonce=nonce, provider=provider(), now=EVENING
+        )
     assert (caught.value.status, caught.value.reason) == (status, reason)
     order = await session.get(Order, order_id)
     assert order is not None
@@ -128,9 +134,13 @@ async def test_mismatched_callbacks_change_nothing(
 async def test_replayed_nonce_is_refused(session: AsyncSession) -> None:
     _, request = await placed(session)
     payload, nonce = callback(request, status="declined")
-    await payments.apply_callback(session, payload=payload, nonce=nonce, now=EVENING)
+    await payments.apply_callback(
+        session, payload=payload, nonce=nonce, provider=provider(), now=EVENING
+    )
     with pytest.raises(payments.CallbackRejected) as caught:
-        await payments.apply_callback(session, payload=payload, nonce=nonce, now=EVENING)
+        await payments.apply_callback(
+            session, payload=payload, nonce=nonce, provider=provider(), now=EVENING
+        )
     assert caught.value.status == 409
 
 
@@ -154,9 +164,13 @@ async def test_expired_link_refuses_payment_and_tells_the_resident(session: Asyn
     assert await payments.expire_due(session, now=later) == [order_id]
     assert await outbox_kinds(session, order_id) == ["payment_expired"]
     payload, nonce = callback(request)
-    with pytest.raises(payments.CallbackRejected) as caught:
-        await payments.apply_callback(session, payload=payload, nonce=nonce, now=later)
-    assert caught.value.reason == "payment is expired"
+    sandbox = provider()
+    outcome = await payments.apply_callback(
+        session, payload=payload, nonce=nonce, provider=sandbox, now=later
+    )
+    assert outcome == payments.Applied.REFUNDED  # money on a dead link comes straight back
+    assert sandbox.refunds == [(payload["tx_id"], request.amount)]
+    assert (await outbox_kinds(session, order_id))[-1] == "payment_refunded"
     link = await payments.pay_again(
         session, telegram_id=RESIDENT, order_id=order_id, provider=provider(), now=later
     )
@@ -168,7 +182,9 @@ async def test_unanswered_order_is_realerted_then_cancelled_with_refund(
 ) -> None:
     order_id, request = await placed(session)
     payload, nonce = callback(request)
-    await payments.apply_callback(session, payload=payload, nonce=nonce, now=EVENING)
+    await payments.apply_callback(
+        session, payload=payload, nonce=nonce, provider=provider(), now=EVENING
+    )
     sandbox = provider()
     minutes = {"realert_after": timedelta(minutes=3), "cancel_after": timedelta(minutes=10)}
     assert await merchants.chase_unanswered(
@@ -197,7 +213,9 @@ async def test_unanswered_order_is_realerted_then_cancelled_with_refund(
 async def test_only_the_shop_may_answer_and_only_once(session: AsyncSession) -> None:
     order_id, request = await placed(session)
     payload, nonce = callback(request)
-    await payments.apply_callback(session, payload=payload, nonce=nonce, now=EVENING)
+    await payments.apply_callback(
+        session, payload=payload, nonce=nonce, provider=provider(), now=EVENING
+    )
     with pytest.raises(NotAllowed):
         await merchants.accept(
             session, order_id=order_id, telegram_id=OTHER_OWNER, eta=30, now=EVENING
@@ -234,7 +252,11 @@ async def test_hundred_concurrent_duplicate_callbacks_apply_once(engine: AsyncEn
             async with sessions.begin() as session:
                 return (
                     await payments.apply_callback(
-                        session, payload=dict(payload), nonce=nonce, now=EVENING
+                        session,
+                        payload=dict(payload),
+                        nonce=nonce,
+                        provider=provider(),
+                        now=EVENING,
                     )
                 ).value
         except payments.CallbackRejected as err:
