@@ -177,7 +177,7 @@ async def register_commands(application: GongbaeApp) -> None:
         commands = [
             BotCommand("start", tr("Main menu")),
             BotCommand("shops", tr("Browse shops")),
-            BotCommand("orders", tr("MY배달: my orders")),
+            BotCommand("orders", tr("My orders (MY배달)")),
             BotCommand("lang", tr("Change the language")),
             BotCommand("help", tr("How to use gongbae")),
         ]

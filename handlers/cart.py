@@ -7,7 +7,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.i18n import Translator
-from bot.services import history, ordering, text_orders
+from bot.services import catalog, history, ordering, text_orders
 from bot.services.errors import OtherShopInCart, ShopUnavailable, SoldOut
 from bot.services.ordering import CartView
 from bot.services.text_orders import Outcome
@@ -72,8 +72,16 @@ async def reply_outcome(message: Message, outcome: Outcome, tr: Translator, ctx:
 async def reply_unavailable(
     message: Message, err: ShopUnavailable | SoldOut, tr: Translator, ctx: Ctx
 ) -> None:
-    """Say plainly why it cannot be ordered now, with a way on."""
-    kb = main_menu(tr, Keyboard(ctx.deps.signer, message.chat_id))
+    """Say plainly why it cannot be ordered now, with other open shops of the kind."""
+    kb = Keyboard(ctx.deps.signer, message.chat_id)
+    if isinstance(err, ShopUnavailable):
+        async with ctx.deps.sessions() as session:
+            others = await catalog.alternatives(
+                session, merchant_id=err.merchant_id, now=ctx.deps.now()
+            )
+        for shop in others:
+            kb.row((f"🍽 {tr.pick(shop.name, shop.name_en)}", cb.ShopMenu(shop.id)))
+    kb = main_menu(tr, kb)
     if isinstance(err, SoldOut):
         text = tr("Sorry, {name} is sold out today.", name=escape(tr.pick(err.name, err.name_en)))
     elif err.paused:

@@ -40,7 +40,7 @@ async def list_orders(update: Update, context: Ctx) -> None:
         text = tr("You have no orders yet. Write what you would like, or browse the shops.")
         kb.row((tr("🍽 Browse shops"), cb.Categories()))
     else:
-        lines = [tr("🧾 <b>MY배달: your recent orders</b>"), ""]
+        lines = [tr("🧾 <b>My orders</b>"), ""]
         for row in rows:
             shop = escape(tr.pick(row.shop, row.shop_en))
             when = tr.when(row.placed_at, "MM/dd HH:mm") if row.placed_at else ""
@@ -91,7 +91,7 @@ async def show_order(update: Update, context: Ctx) -> None:
     kb.row((tr("🔁 Order again"), cb.Reorder(order["order_id"])))
     if order["cancellable"]:
         kb.row((tr("❌ Cancel this order"), cb.CancelOrder(order["order_id"])))
-    kb.row((tr("⬅ MY배달"), cb.MyOrders()))
+    kb.row((tr("⬅ My orders"), cb.MyOrders()))
     await query.edit_message_text("\n".join(rows), reply_markup=kb.markup())
 
 

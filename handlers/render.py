@@ -113,7 +113,7 @@ def welcome(tr: Translator, name: str | None, region: str, kb: Keyboard) -> tupl
 
 def main_menu(tr: Translator, kb: Keyboard) -> Keyboard:
     """The main menu buttons."""
-    kb.row((tr("🍽 Browse shops"), cb.Categories()), (tr("🧾 MY배달"), cb.MyOrders()))
+    kb.row((tr("🍽 Browse shops"), cb.Categories()), (tr("🧾 My orders"), cb.MyOrders()))
     kb.row((tr("🌐 Language"), cb.SetLanguage("ask")))
     return kb
 
@@ -127,7 +127,7 @@ def help_text(tr: Translator) -> str:
         "<b>Commands</b>\n"
         "/start: main menu\n"
         "/shops: browse shops\n"
-        "/orders: MY배달, your orders\n"
+        "/orders: your orders (MY배달)\n"
         "/lang: change the language\n"
         "/help: this help"
     )

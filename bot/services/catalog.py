@@ -307,3 +307,12 @@ async def export_pack(session: AsyncSession) -> dict[str, Any]:
             for m in merchants
         ],
     }
+
+
+async def alternatives(
+    session: AsyncSession, *, merchant_id: int, now: datetime, limit: int = 3
+) -> list[ShopView]:
+    """Open shops of the same kind as one that cannot take an order now."""
+    closed = await shop(session, merchant_id=merchant_id, now=now)
+    page = await shops(session, category=closed.category, now=now, per_page=50)
+    return [s for s in page.items if s.id != merchant_id and s.open_now and not s.paused][:limit]

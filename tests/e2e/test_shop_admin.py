@@ -40,6 +40,7 @@ async def test_pause_and_sold_out_reach_residents(stack: Stack, chat: ChatClient
     await chat.press(owner, "⏸ 주문 잠시 멈춤")
     replies = await chat.send(ALEX, "한빛치킨 양념치킨 하나")
     assert "not taking orders right now" in (replies[0].text or "")
+    assert "🍽 Kkokko Old-Style Chicken" in chat.buttons(ALEX)  # the other open chicken shop
     # a resident cannot press the owner's buttons (the tag binds them to the owner's chat)
     data = chat.last(owner).buttons()[0][0]["callback_data"]
     await chat.press_data(ALEX, chat.last(ALEX).message_id, data)
