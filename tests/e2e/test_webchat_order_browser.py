@@ -50,8 +50,10 @@ async def test_order_pay_and_deliver_in_the_web_chat(
     await expect(last_bot(resident)).to_contain_text("안녕하세요")
     await say(resident, "한빛치킨 양념치킨 한 마리랑 콜라 두 개")
     await expect(resident.get_by_text("장바구니 · 한빛치킨").last).to_be_visible()
-    if await last_bot(resident).filter(has_text="골라 주세요").count():
-        await resident.get_by_test_id("inline-button").last.click()
+    # 양념치킨 has a required 부위 (뼈/순살): the bot asks right after the cart
+    await expect(last_bot(resident)).to_contain_text("골라 주세요")
+    await resident.get_by_test_id("inline-button").last.click()
+    await expect(last_bot(resident)).not_to_contain_text("골라 주세요")
     await press(resident, "✅ 주문하기")
     await press(resident, "🛵 배달")
     await press(resident, "청라")
