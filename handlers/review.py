@@ -27,8 +27,13 @@ async def rate(update: Update, context: Ctx) -> None:
                 stars=action.stars,
                 now=context.deps.now(),
             )
-    except WrongState:
-        await query.answer(tr("You have already rated this order. Thank you!"), show_alert=True)
+    except WrongState as err:
+        text = (
+            tr("You have already rated this order. Thank you!")
+            if err.status == "reviewed"
+            else tr("You can rate an order once it has been delivered.")
+        )
+        await query.answer(text, show_alert=True)
         return
     except NotAllowed:
         await query.answer(tr("Only the person who ordered can rate it."), show_alert=True)
