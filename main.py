@@ -33,6 +33,19 @@ def _parser() -> argparse.ArgumentParser:
     merchant_commands = merchant.add_subparsers(dest="merchant_command", required=True)
     invite = merchant_commands.add_parser("invite", help="print a deep link that links a shop")
     invite.add_argument("shop_code")
+    coupon = commands.add_parser("coupon", help="city-funded coupons")
+    coupon_commands = coupon.add_subparsers(dest="coupon_command", required=True)
+    create = coupon_commands.add_parser("create", help="create a coupon claimed by code")
+    create.add_argument("--code", required=True, help="what residents type: /coupon CODE")
+    create.add_argument("--name", required=True, help="Korean name shown to residents")
+    create.add_argument("--name-en", help="English name (default: the Korean one)")
+    create.add_argument("--won", type=int, help="fixed discount in won")
+    create.add_argument("--percent", type=int, help="percent off the items")
+    create.add_argument("--max", type=int, help="cap of a percent discount, in won")
+    create.add_argument("--min-order", type=int, default=0, help="minimum items total")
+    create.add_argument("--budget", type=int, required=True, help="total won the city funds")
+    create.add_argument("--days", type=int, default=30, help="valid for this many days")
+    create.add_argument("--per-user", type=int, default=1, help="claims per resident")
     commands.add_parser(
         "parse", help="parse order text against a menu pack (see: parse --help)", add_help=False
     )
@@ -66,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if command == "import-menu":
             return asyncio.run(admin.import_menu(settings, args.file))
+        if command == "coupon":
+            return asyncio.run(admin.coupon_create(settings, args))
         if command == "merchant":
             return asyncio.run(admin.merchant_invite(settings, args.shop_code))
         return asyncio.run(admin.database(settings, args.action, args.revision))

@@ -2,7 +2,8 @@
 
 import logging
 import sys
-from datetime import UTC, datetime
+from argparse import Namespace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,9 +11,10 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.config import SANDBOX_BOT_USERNAME, Settings
-from bot.services import menu_pack, merchants
+from bot.services import coupons, menu_pack, merchants
 from bot.services.errors import InvalidMenuPack, NotFound
 from models import db
+from models.base import CouponKind
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +109,36 @@ async def _bot_username(settings: Settings) -> str:
             return bot.username
     except TelegramError as err:
         raise CommandError(f"could not ask Telegram for the bot's name: {err}") from None
+
+
+async def coupon_create(settings: Settings, args: Namespace) -> int:
+    """Create a city-funded coupon that residents claim with /coupon CODE."""
+    if (args.won is None) == (args.percent is None):
+        raise CommandError("give exactly one of --won or --percent")
+    now = datetime.now(UTC)
+    engine = db.create_engine(settings.database_url)
+    try:
+        await db.upgrade(engine)
+        async with db.session_factory(engine).begin() as session:
+            coupon_id = await coupons.create(
+                session,
+                code=args.code,
+                name=args.name,
+                name_en=args.name_en or args.name,
+                kind=CouponKind.FIXED if args.won is not None else CouponKind.PERCENT,
+                value=args.won if args.won is not None else args.percent,
+                max_discount=args.max,
+                min_order=args.min_order,
+                budget=args.budget,
+                valid_from=now,
+                valid_to=now + timedelta(days=args.days),
+                per_user_limit=args.per_user,
+            )
+    except NotFound:
+        raise CommandError("no region yet: import a menu pack first") from None
+    except (SQLAlchemyError, OSError) as err:
+        raise CommandError(f"database: {err}") from None
+    finally:
+        await engine.dispose()
+    _say(f"coupon {coupon_id} created: residents claim it with /coupon {args.code.upper()}")
+    return 0

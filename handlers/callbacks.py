@@ -329,3 +329,9 @@ class ToggleSoldOut(Callback):
 class CallRider(Callback):
     prefix = "cr"
     order_id: int
+
+
+@dataclass(frozen=True)
+class UseCoupon(Callback):
+    prefix = "uc"
+    issued_id: int  # 0: no coupon

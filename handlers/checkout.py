@@ -12,16 +12,19 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import Translator
 from bot.integrations.payments import currency_name
-from bot.services import checkout, payments, text_orders
+from bot.services import checkout, coupons, payments, text_orders
 from bot.services.checkout import Checkout
 from bot.services.errors import (
     BelowMinimumOrder,
     CartEmpty,
     CheckoutIncomplete,
+    CouponExhausted,
+    CouponInvalid,
+    CouponLimit,
     InvalidPhone,
     NotAllowed,
     OptionsMissing,
@@ -144,17 +147,44 @@ def summary_text(state: Checkout, tr: Translator) -> str:
         "",
         tr("Items: {amount}", amount=tr.money(state.cart.subtotal)),
         tr("Delivery fee: {amount}", amount=tr.money(state.delivery_fee)),
-        tr("<b>Total: {amount}</b>", amount=tr.money(state.total)),
     ]
+    if state.coupon is not None:
+        rows.append(
+            tr(
+                "🎟 {coupon}: −{amount}",
+                coupon=escape(tr.pick(state.coupon.name, state.coupon.name_en)),
+                amount=tr.money(state.discount),
+            )
+        )
+    rows.append(tr("<b>Total: {amount}</b>", amount=tr.money(state.total)))
     return "\n".join(rows)
 
 
 async def show_summary(message: Message, state: Checkout, tr: Translator, ctx: Ctx) -> None:
     """The order summary with the confirm button."""
-    kb = Keyboard(ctx.deps.signer, message.chat_id)
+    await message.reply_text(
+        summary_text(state, tr), reply_markup=summary_keyboard(state, tr, ctx, message.chat_id)
+    )
+
+
+def summary_keyboard(
+    state: Checkout, tr: Translator, ctx: Ctx, chat_id: int
+) -> InlineKeyboardMarkup | None:
+    """Confirm, the resident's coupons, and the ways back."""
+    kb = Keyboard(ctx.deps.signer, chat_id)
     kb.row((tr("✅ Order and pay"), cb.ConfirmOrder()))
+    for offer in state.offers[:3]:
+        if state.coupon is None or offer.issued_id != state.coupon.issued_id:
+            label = tr(
+                "🎟 Use {coupon} (−{amount})",
+                coupon=tr.pick(offer.name, offer.name_en),
+                amount=tr.money(offer.discount),
+            )
+            kb.row((label, cb.UseCoupon(offer.issued_id)))
+    if state.coupon is not None:
+        kb.row((tr("🎟 No coupon"), cb.UseCoupon(0)))
     kb.row((tr("✏️ Start checkout again"), cb.Checkout()), (tr("🛒 Back to cart"), cb.ShowCart()))
-    await message.reply_text(summary_text(state, tr), reply_markup=kb.markup())
+    return kb.markup()
 
 
 async def send_link(message: Message, link: PaymentLink, tr: Translator, ctx: Ctx) -> None:
@@ -198,6 +228,11 @@ async def explain(message: Message, err: ServiceError, tr: Translator, ctx: Ctx)
         )
     elif isinstance(err, InvalidPhone):
         text = tr("That does not look like a mobile number. Please send it like 010-1234-5678.")
+    elif isinstance(err, CouponExhausted | CouponInvalid):
+        text = tr(
+            "Sorry, that coupon cannot be used any more (its budget is spent or it expired). "
+            "Please check the order again without it."
+        )
     elif isinstance(err, CheckoutIncomplete):
         text = tr("Some details are missing. Let's go through checkout again.")
     elif isinstance(err, WrongState):
@@ -469,7 +504,60 @@ async def pay_again(update: Update, context: Ctx) -> None:
     await send_link(message, link, tr, context)
 
 
+async def use_coupon(update: Update, context: Ctx) -> None:
+    """Apply or remove a coupon on the summary, which is redrawn in place."""
+    query, user, message = update.callback_query, update.effective_user, _message(update)
+    if query is None or user is None or message is None:
+        return
+    action = cb.UseCoupon.unpack(query.data or "", context.deps.signer, message.chat_id)
+    tr = await context.translator_for(user)
+    now = context.deps.now()
+    try:
+        async with context.deps.sessions.begin() as session:
+            await coupons.choose(
+                session, telegram_id=user.id, issued_id=action.issued_id or None, now=now
+            )
+            state = await checkout.view(session, telegram_id=user.id, now=now)
+    except ServiceError:
+        await query.answer(tr("That coupon cannot be used for this order."), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(
+        summary_text(state, tr), reply_markup=summary_keyboard(state, tr, context, message.chat_id)
+    )
+
+
+async def claim_coupon(update: Update, context: Ctx) -> None:
+    """/coupon CODE: claim a coupon the city handed out."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    tr = await context.translator_for(user)
+    if not context.args:
+        await message.reply_text(tr("Send the code like this: /coupon SEOGU3000"))
+        return
+    try:
+        async with context.deps.sessions.begin() as session:
+            name, name_en = await coupons.claim(
+                session, telegram_id=user.id, code=context.args[0][:32], now=context.deps.now()
+            )
+    except CouponInvalid:
+        await message.reply_text(tr("That coupon code is not valid (or has expired)."))
+        return
+    except CouponLimit:
+        await message.reply_text(tr("You already have this coupon."))
+        return
+    await message.reply_text(
+        tr(
+            "🎟 You got the coupon “{coupon}”. Choose it when you check out.",
+            coupon=escape(tr.pick(name, name_en)),
+        )
+    )
+
+
 HANDLERS = [
+    CallbackQueryHandler(use_coupon, pattern=cb.UseCoupon.pattern()),
+    CommandHandler("coupon", claim_coupon),
     CallbackQueryHandler(start_checkout, pattern=cb.Checkout.pattern()),
     CallbackQueryHandler(fulfil, pattern=cb.Fulfil.pattern()),
     CallbackQueryHandler(use_address, pattern=cb.UseAddress.pattern()),

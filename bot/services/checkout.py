@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.services import ordering, users
+from bot.services import coupons, ordering, users
 from bot.services.errors import (
     BelowMinimumOrder,
     CartEmpty,
@@ -55,6 +55,8 @@ class Checkout:
     note: str | None
     saved_addresses: tuple[SavedAddress, ...]
     delivery_areas: tuple[str, ...]
+    offers: tuple[coupons.Offer, ...] = ()  # the resident's coupons that fit
+    coupon: coupons.Offer | None = None  # the one chosen
 
     @property
     def delivery_fee(self) -> int:
@@ -62,9 +64,14 @@ class Checkout:
         return 0 if self.fulfilment == Fulfilment.PICKUP else self.cart.delivery_fee
 
     @property
+    def discount(self) -> int:
+        """What the chosen coupon takes off."""
+        return self.coupon.discount if self.coupon else 0
+
+    @property
     def total(self) -> int:
         """What the resident pays."""
-        return self.cart.subtotal + self.delivery_fee
+        return self.cart.subtotal + self.delivery_fee - self.discount
 
 
 def normalize_phone(text: str) -> str:
@@ -107,6 +114,9 @@ async def view(session: AsyncSession, *, telegram_id: int, now: datetime) -> Che
     cart = await ordering.view(session, telegram_id=telegram_id, now=now)
     if cart is None:
         raise CartEmpty
+    offers = await coupons.offers(
+        session, telegram_id=telegram_id, order_id=order.id, subtotal=cart.subtotal, now=now
+    )
     return Checkout(
         cart=cart,
         fulfilment=(
@@ -125,6 +135,8 @@ async def view(session: AsyncSession, *, telegram_id: int, now: datetime) -> Che
             )
         ),
         delivery_areas=tuple(merchant.delivery_areas),
+        offers=tuple(offers),
+        coupon=next((o for o in offers if o.issued_id == order.issued_coupon_id), None),
     )
 
 

@@ -117,3 +117,15 @@ class NotAllowed(ServiceError):
 
 class InviteInvalid(ServiceError):
     """An invite code that is unknown, used or expired."""
+
+
+class CouponInvalid(ServiceError):
+    """A coupon code that is unknown, not yet valid or expired."""
+
+
+class CouponLimit(ServiceError):
+    """The resident already holds or used this coupon as often as allowed."""
+
+
+class CouponExhausted(ServiceError):
+    """The coupon's budget cannot cover this discount any more."""

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.integrations.payments import PaymentProvider
 from bot.nlu import Line, OptionPick
-from bot.services import lifecycle, ordering, payments
+from bot.services import coupons, lifecycle, ordering, payments
 from bot.services.errors import NotAllowed, NotFound, WrongState
 from models.base import OrderStatus, PaymentStatus
 from models.order import Order
@@ -143,6 +143,7 @@ async def cancel(
     was_paid = order.status == OrderStatus.PAID
     lifecycle.move(order, OrderStatus.CANCELLED, now)
     order.cancel_reason = "by_resident"
+    await coupons.release(session, order)
     for pending in await session.scalars(
         select(Payment).where(
             Payment.order_id == order_id, Payment.status == PaymentStatus.PENDING

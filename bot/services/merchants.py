@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.integrations.payments import PaymentProvider
-from bot.services import lifecycle, payments
+from bot.services import coupons, lifecycle, payments
 from bot.services.errors import InviteInvalid, NotAllowed, NotFound, WrongState
 from models.base import OrderStatus, Role
 from models.order import Order
@@ -59,6 +59,7 @@ async def reject(
     order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.REJECTED, now)
     order.reject_reason = reason
+    await coupons.release(session, order)
     refunded = await payments.refund(session, order, provider, now=now)
     await lifecycle.notify(
         session, order, now=now, resident="order_rejected", extra={"refunded": refunded}
@@ -109,6 +110,7 @@ async def chase_unanswered(
             full = await lifecycle.load(session, order.id)
             lifecycle.move(full, OrderStatus.CANCELLED, now)
             full.cancel_reason = "no_answer"
+            await coupons.release(session, full)
             refunded = await payments.refund(session, full, provider, now=now)
             await lifecycle.notify(
                 session,

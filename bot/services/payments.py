@@ -12,8 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.integrations.payments import PaymentProvider, PaymentRequest
-from bot.services import checkout, lifecycle
-from bot.services.errors import CheckoutIncomplete, NotAllowed, ServiceError, WrongState
+from bot.services import checkout, coupons, lifecycle
+from bot.services.errors import (
+    CheckoutIncomplete,
+    CouponExhausted,
+    CouponInvalid,
+    NotAllowed,
+    ServiceError,
+    WrongState,
+)
 from models.base import OrderStatus, PaymentStatus
 from models.order import Order
 from models.payment import CallbackNonce, Payment
@@ -67,7 +74,8 @@ async def place(
     order = await lifecycle.load(session, state.cart.order_id)
     order.subtotal = state.cart.subtotal
     order.delivery_fee = state.delivery_fee
-    order.total = state.total - order.discount
+    await coupons.reserve(session, order, now=now)
+    order.total = order.subtotal + order.delivery_fee - order.discount
     order.phone = state.phone
     lifecycle.move(order, OrderStatus.AWAITING_PAYMENT, now)
     return await _link(session, order, provider, now, ttl)
@@ -118,6 +126,12 @@ async def pay_again(
         raise NotAllowed(f"order {order_id} is not the user's")
     if order.status == OrderStatus.EXPIRED:
         lifecycle.move(order, OrderStatus.AWAITING_PAYMENT, now)
+        try:  # the coupon was given back on expiry: take it again if its budget allows
+            async with session.begin_nested():
+                await coupons.reserve(session, order, now=now)
+        except (CouponExhausted, CouponInvalid):
+            order.issued_coupon_id, order.discount = None, 0
+        order.total = order.subtotal + order.delivery_fee - order.discount
     elif order.status != OrderStatus.AWAITING_PAYMENT:
         raise WrongState(order_id, order.status.value)
     for old in await session.scalars(
@@ -167,6 +181,7 @@ async def apply_callback(
         payment.provider_tx_id = tx_id
         if order.status == OrderStatus.AWAITING_PAYMENT:
             lifecycle.move(order, OrderStatus.EXPIRED, now)  # unpaid: the resident may pay again
+            await coupons.release(session, order)
         await lifecycle.notify(session, order, now=now, resident="payment_declined")
         return Applied.DECLINED
     usable = (
@@ -225,6 +240,7 @@ async def expire_due(session: AsyncSession, *, now: datetime) -> list[int]:
         order = await lifecycle.load(session, payment.order_id)
         if order.status == OrderStatus.AWAITING_PAYMENT:
             lifecycle.move(order, OrderStatus.EXPIRED, now)
+            await coupons.release(session, order)
             await lifecycle.notify(session, order, now=now, resident="payment_expired")
             expired.append(order.id)
     return expired

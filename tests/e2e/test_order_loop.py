@@ -154,3 +154,59 @@ async def test_very_long_and_emoji_only_messages(stack: Stack, chat: ChatClient)
     replies = await chat.send(JIYOUNG, "🍗🍗🍗🥤")
     assert replies
     assert all(m.text for m in replies)
+
+
+async def test_coupon_at_checkout(stack: Stack, chat: ChatClient) -> None:
+    from datetime import timedelta
+
+    from bot.services import coupons
+    from models.base import CouponKind
+    from tests.e2e.conftest import EVENING
+
+    async with stack.deps.sessions.begin() as session:
+        await coupons.create(
+            session,
+            code="SEOGU3000",
+            name="서구 배달 3천원",
+            name_en="Seo-gu 3,000 won off",
+            kind=CouponKind.FIXED,
+            value=3000,
+            budget=300000,
+            min_order=15000,
+            valid_from=EVENING - timedelta(days=1),
+            valid_to=EVENING + timedelta(days=30),
+        )
+    await chat.send(JIYOUNG, "/start")
+    await chat.press(JIYOUNG, "한국어")
+    [claimed] = await chat.send(JIYOUNG, "/coupon seogu3000")
+    assert "서구 배달 3천원" in (claimed.text or "")
+    [again] = await chat.send(JIYOUNG, "/coupon seogu3000")
+    assert "이미 받은 쿠폰" in (again.text or "")
+    await chat.send(JIYOUNG, "한빛치킨 양념치킨 한 마리랑 콜라 하나")
+    while "골라 주세요" in (chat.last(JIYOUNG).text or ""):
+        await chat.press(JIYOUNG, chat.buttons(JIYOUNG)[0])
+    await chat.press(
+        JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if b.startswith("✅ 주문하기"))
+    )
+    await chat.press(JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if b.startswith("🛵")))
+    await chat.press(JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if "청라" in b))
+    await chat.press(JIYOUNG, "요청사항 없음")
+    before = chat.last(JIYOUNG).text or ""
+    [summary] = await chat.press(
+        JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if b.startswith("🎟"))
+    )
+    assert "🎟 서구 배달 3천원: −3,000원" in (summary.text or "")
+    assert before != summary.text
+    total = re.search(r"합계: ([\d,]+원)", summary.text or "")
+    assert total is not None
+    items = re.search(r"주문금액: ([\d,]+)원", summary.text or "")
+    fee = re.search(r"배달팁: ([\d,]+)원", summary.text or "")
+    assert items is not None
+    assert fee is not None
+    expected = int(items[1].replace(",", "")) + int(fee[1].replace(",", "")) - 3000
+    assert total[1] == f"{expected:,}원"
+    await chat.press(JIYOUNG, "✅ 주문하고 결제하기")
+    assert f"{expected:,}원" in (chat.last(JIYOUNG).text or "")
+    await pay(payment_url(chat, JIYOUNG))
+    alert = await until(stack, chat, OWNER, "새 주문")
+    assert f"결제 금액: {expected:,}원" in alert

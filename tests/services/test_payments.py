@@ -284,6 +284,7 @@ async def cleanup(session: AsyncSession) -> None:
     """Remove what a committed test wrote, children first."""
     from sqlalchemy import delete
 
+    from models.coupon import Coupon, IssuedCoupon
     from models.order import OrderLine, OrderLineOption
     from models.payment import CallbackNonce, Payment
     from models.region import MenuItem, Merchant, MerchantMember, OptionChoice, OptionGroup, Region
@@ -296,6 +297,8 @@ async def cleanup(session: AsyncSession) -> None:
         OrderLineOption,
         OrderLine,
         Order,
+        IssuedCoupon,
+        Coupon,
         MerchantMember,
         Address,
         User,
