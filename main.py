@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     merchant_commands = merchant.add_subparsers(dest="merchant_command", required=True)
     invite = merchant_commands.add_parser("invite", help="print a deep link that links a shop")
     invite.add_argument("shop_code")
+    staff = commands.add_parser("staff", help="municipal staff accounts")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_commands.add_parser("add", help="give a Telegram account the staff role")
+    add.add_argument("telegram_id", type=int)
     coupon = commands.add_parser("coupon", help="city-funded coupons")
     coupon_commands = coupon.add_subparsers(dest="coupon_command", required=True)
     create = coupon_commands.add_parser("create", help="create a coupon claimed by code")
@@ -79,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if command == "import-menu":
             return asyncio.run(admin.import_menu(settings, args.file))
+        if command == "staff":
+            return asyncio.run(admin.staff_add(settings, args.telegram_id))
         if command == "coupon":
             return asyncio.run(admin.coupon_create(settings, args))
         if command == "merchant":

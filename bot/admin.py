@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.config import SANDBOX_BOT_USERNAME, Settings
-from bot.services import coupons, menu_pack, merchants
+from bot.services import coupons, menu_pack, merchants, users
 from bot.services.errors import InvalidMenuPack, NotFound
 from models import db
 from models.base import CouponKind
@@ -141,4 +141,19 @@ async def coupon_create(settings: Settings, args: Namespace) -> int:
     finally:
         await engine.dispose()
     _say(f"coupon {coupon_id} created: residents claim it with /coupon {args.code.upper()}")
+    return 0
+
+
+async def staff_add(settings: Settings, telegram_id: int) -> int:
+    """Give a Telegram account the municipal staff role."""
+    engine = db.create_engine(settings.database_url)
+    try:
+        await db.upgrade(engine)
+        async with db.session_factory(engine).begin() as session:
+            await users.make_staff(session, telegram_id=telegram_id)
+    except (SQLAlchemyError, OSError) as err:
+        raise CommandError(f"database: {err}") from None
+    finally:
+        await engine.dispose()
+    _say(f"Telegram account {telegram_id} is now municipal staff")
     return 0

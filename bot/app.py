@@ -30,6 +30,7 @@ from handlers import (
     my_orders,
     prompts,
     review,
+    settings,
     shop_admin,
     start,
 )
@@ -49,6 +50,7 @@ HANDLER_MODULES = (
     merchant,
     shop_admin,
     review,
+    settings,
     cart,
     errors,
 )
@@ -179,6 +181,7 @@ async def register_commands(application: GongbaeApp) -> None:
             BotCommand("shops", tr("Browse shops")),
             BotCommand("orders", tr("My orders (MY배달)")),
             BotCommand("lang", tr("Change the language")),
+            BotCommand("settings", tr("Language and messages you receive")),
             BotCommand("help", tr("How to use gongbae")),
         ]
         await application.bot.set_my_commands(commands, language_code=locale)

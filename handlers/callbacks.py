@@ -335,3 +335,15 @@ class CallRider(Callback):
 class UseCoupon(Callback):
     prefix = "uc"
     issued_id: int  # 0: no coupon
+
+
+@dataclass(frozen=True)
+class SetConsent(Callback):
+    prefix = "cn"
+    kind: str  # "marketing" or "night"
+    given: int
+
+
+@dataclass(frozen=True)
+class Settings(Callback):
+    prefix = "st"

@@ -10,6 +10,7 @@ from bot.services.errors import InviteInvalid, NotFound
 from handlers import callbacks as cb
 from handlers.context import Ctx
 from handlers.render import Keyboard, help_text, language_prompt, main_menu, welcome
+from handlers.settings import consent_question
 
 
 async def start(update: Update, context: Ctx) -> None:
@@ -98,13 +99,16 @@ async def choose_language(update: Update, context: Ctx) -> None:
         await query.edit_message_text(text, reply_markup=kb.markup())
         return
     async with context.deps.sessions.begin() as session:
-        await users.set_locale(session, telegram_id=user.id, locale=action.locale)
+        me = await users.set_locale(session, telegram_id=user.id, locale=action.locale)
         region = await catalog.region(session)
     tr = context.tr(action.locale)
     await query.answer(tr("Language set to English."))
     kb = Keyboard(context.deps.signer, query.message.chat.id)
     text, kb = welcome(tr, user.first_name, tr.pick(region.name, region.name_en), kb)
     await query.edit_message_text(text, reply_markup=kb.markup())
+    if not me.consent_decided and isinstance(query.message, Message):
+        kb = Keyboard(context.deps.signer, query.message.chat.id)
+        await query.message.reply_text(consent_question(tr, kb), reply_markup=kb.markup())
 
 
 async def home(update: Update, context: Ctx) -> None:

@@ -22,6 +22,7 @@ class UserView:
     role: Role
     first_name: str | None
     merchant_codes: tuple[str, ...] = ()
+    consent_decided: bool = False  # asked about advertising messages and answered
 
 
 async def touch(
@@ -107,6 +108,7 @@ async def _view(session: AsyncSession, user: User) -> UserView:
         role=user.role,
         first_name=user.first_name,
         merchant_codes=tuple(codes),
+        consent_decided=user.marketing_consent_at is not None,
     )
 
 
@@ -138,3 +140,50 @@ async def expected(session: AsyncSession, telegram_id: int) -> tuple[str | None,
     if utcnow() - asked > PROMPT_TTL:
         return None, {}
     return user.awaiting, data
+
+
+@dataclass(frozen=True)
+class Consents:
+    """What a user agreed to receive (정보통신망법 제50조), with when they decided."""
+
+    locale: str | None
+    marketing: bool
+    marketing_at: datetime | None
+    night: bool
+    night_at: datetime | None
+
+
+async def consents(session: AsyncSession, *, telegram_id: int) -> Consents:
+    """The user's advertising consents."""
+    user = await _get_or_create(session, telegram_id)
+    return Consents(
+        user.locale,
+        user.marketing_consent,
+        user.marketing_consent_at,
+        user.night_consent,
+        user.night_consent_at,
+    )
+
+
+async def set_consent(
+    session: AsyncSession, *, telegram_id: int, kind: str, given: bool, now: datetime
+) -> Consents:
+    """Record a consent decision with its time; night-time sends need marketing consent too."""
+    user = await _get_or_create(session, telegram_id)
+    if kind == "marketing":
+        user.marketing_consent, user.marketing_consent_at = given, now
+        if not given and user.night_consent:  # withdrawing consent withdraws night-time too
+            user.night_consent, user.night_consent_at = False, now
+    elif kind == "night":
+        user.night_consent, user.night_consent_at = given and user.marketing_consent, now
+    else:
+        raise ValueError(f"unknown consent {kind!r}")
+    await session.flush()
+    return await consents(session, telegram_id=telegram_id)
+
+
+async def make_staff(session: AsyncSession, *, telegram_id: int) -> None:
+    """Give a Telegram account the municipal staff role."""
+    user = await _get_or_create(session, telegram_id)
+    user.role = Role.STAFF
+    await session.flush()

@@ -55,10 +55,10 @@ class ChatClient:
         return await self._handled(chat_id, update)
 
     def last(self, who: int | str) -> MessageRecord:
-        """The newest bot message in the persona's chat."""
-        message = self.sandbox.last_bot_message(self.user_id(who))
-        assert message is not None, "the bot has not written to this chat"
-        return message
+        """The bot message that changed last in the persona's chat (sent or edited)."""
+        messages = [m for m in self.sandbox.bot_messages(self.user_id(who)) if not m.deleted]
+        assert messages, "the bot has not written to this chat"
+        return max(messages, key=lambda m: (m.version, m.message_id))
 
     def buttons(self, who: int | str) -> list[str]:
         """Labels of the inline buttons on the newest bot message."""

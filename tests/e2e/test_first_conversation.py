@@ -12,7 +12,7 @@ async def test_start_asks_language_then_greets_in_korean(chat: ChatClient) -> No
     assert "언어를 선택해 주세요" in (prompt.text or "")
     assert chat.buttons(JIYOUNG) == ["한국어", "English"]
 
-    [greeting] = await chat.press(JIYOUNG, "한국어")
+    greeting, *_ = await chat.press(JIYOUNG, "한국어")
     assert greeting.message_id == prompt.message_id  # edited in place
     assert "지영님, 안녕하세요!" in (greeting.text or "")
     assert "인천 서구 공공배달" in (greeting.text or "")
@@ -49,7 +49,7 @@ async def test_browse_shops_and_menu_in_korean(chat: ChatClient) -> None:
 
 async def test_browse_in_english(chat: ChatClient) -> None:
     await chat.send(ALEX, "/start")
-    [greeting] = await chat.press(ALEX, "English")
+    greeting, *_ = await chat.press(ALEX, "English")
     assert "Hello, Alex! This is gongbae, Incheon Seo-gu's public delivery." in (
         greeting.text or ""
     )
@@ -90,7 +90,7 @@ async def test_help_and_language_change(chat: ChatClient) -> None:
 async def test_names_and_odd_input_are_escaped(chat: ChatClient) -> None:
     chat.sandbox.add_user(777001, "<b>Kim</b> & <i>Co", language_code="en")
     await chat.send(777001, "/start")
-    [greeting] = await chat.press(777001, "English")
+    greeting, *_ = await chat.press(777001, "English")
     assert "Hello, <b>Kim</b> & <i>Co! This is gongbae" in (greeting.text or "")
     assert greeting.entities == [] or all(e["type"] != "italic" for e in greeting.entities)
     for text in ["<b>주문</b> & <script>", "🍗" * 50, "가" * 4096]:

@@ -47,7 +47,9 @@ async def test_order_pay_and_deliver_in_the_web_chat(
 
     await say(resident, "/start")
     await press(resident, "한국어")
-    await expect(last_bot(resident)).to_contain_text("안녕하세요")
+    await expect(last_bot(resident)).to_contain_text("광고성 정보")
+    await press(resident, "받지 않을래요")
+    await expect(last_bot(resident)).to_contain_text("설정")
     await say(resident, "한빛치킨 양념치킨 한 마리랑 콜라 두 개")
     await expect(resident.get_by_text("장바구니 · 한빛치킨").last).to_be_visible()
     # 양념치킨 has a required 부위 (뼈/순살): the bot asks right after the cart

@@ -1,0 +1,36 @@
+"""Advertising consent asked in plain words at /start, recorded with its time, changed in
+/settings (정보통신망법 제50조); staff accounts from the CLI."""
+
+from sqlalchemy import select
+
+from bot.runner import Stack
+from models.user import User
+from tests.e2e.harness import ChatClient
+
+JIYOUNG = "resident-jiyoung"
+
+
+async def test_consent_is_asked_once_and_can_be_changed(stack: Stack, chat: ChatClient) -> None:
+    await chat.send(JIYOUNG, "/start")
+    _, question = await chat.press(JIYOUNG, "한국어")
+    assert "광고성 정보" in (question.text or "")
+    assert "/settings" in (question.text or "")
+    assert chat.buttons(JIYOUNG) == ["네, 받을게요", "받지 않을래요"]
+    [saved] = await chat.press(JIYOUNG, "네, 받을게요")
+    assert "광고성 정보 수신: 동의" in (saved.text or "")
+    async with stack.deps.sessions() as session:
+        user = await session.scalar(select(User).where(User.telegram_id == chat.user_id(JIYOUNG)))
+        assert user is not None
+        assert user.marketing_consent
+        assert user.marketing_consent_at is not None
+        assert not user.night_consent
+    await chat.press(JIYOUNG, "밤에도 받기")
+    [off] = await chat.press(JIYOUNG, "광고성 정보 받지 않기")
+    assert "광고성 정보 수신: 동의 안 함" in (off.text or "")
+    assert "밤 9시~아침 8시 수신: 동의 안 함" in (off.text or "")  # withdrawn with it
+    # the question is not asked again after a language change
+    await chat.send(JIYOUNG, "/lang")
+    replies = await chat.press(JIYOUNG, "English")
+    assert all("advertising" not in (m.text or "") for m in replies)
+    [settings] = await chat.send(JIYOUNG, "/settings")
+    assert "Advertising messages: no" in (settings.text or "")
