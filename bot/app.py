@@ -33,6 +33,7 @@ from handlers import (
     settings,
     shop_admin,
     start,
+    stats,
 )
 from handlers.callbacks import Signer
 from handlers.context import Ctx, Deps, GongbaeApp
@@ -51,6 +52,7 @@ HANDLER_MODULES = (
     shop_admin,
     review,
     settings,
+    stats,
     cart,
     errors,
 )

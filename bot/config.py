@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     payment_expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
     merchant_realert_minutes: int = Field(default=3, ge=1, le=60)
     merchant_cancel_minutes: int = Field(default=10, ge=2, le=120)
+    private_app_commission_percent: float = Field(default=9.8, ge=0, le=50)
     sandbox_rider_pickup_seconds: float = Field(default=20.0, ge=0, le=3600)
     sandbox_rider_deliver_seconds: float = Field(default=40.0, ge=0, le=3600)
 

@@ -347,3 +347,10 @@ class SetConsent(Callback):
 @dataclass(frozen=True)
 class Settings(Callback):
     prefix = "st"
+
+
+@dataclass(frozen=True)
+class StatsCsv(Callback):
+    prefix = "sv"
+    days: int
+    scope: str  # "city" or "shop"

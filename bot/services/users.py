@@ -187,3 +187,9 @@ async def make_staff(session: AsyncSession, *, telegram_id: int) -> None:
     user = await _get_or_create(session, telegram_id)
     user.role = Role.STAFF
     await session.flush()
+
+
+async def role_of(session: AsyncSession, telegram_id: int) -> Role:
+    """The user's role (a stranger is a resident)."""
+    role = await session.scalar(select(User.role).where(User.telegram_id == telegram_id))
+    return role or Role.RESIDENT

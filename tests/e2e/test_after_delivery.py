@@ -60,3 +60,22 @@ async def test_cancel_before_the_shop_accepts_refunds(stack: Stack, chat: ChatCl
     await until(stack, chat, OWNER, "주문하신 분이 취소")
     await chat.press(OWNER, "30분")
     assert "이미 처리된 주문이에요" in chat.answers(OWNER)[-1]
+
+
+async def test_stats_for_staff_and_sales_for_the_shop(stack: Stack, chat: ChatClient) -> None:
+    await delivered_order(stack, chat)
+    [refused] = await chat.send(JIYOUNG, "/stats")
+    assert "구청 담당자만" in (refused.text or "")
+    [report] = await chat.send("staff-seo", "/stats 30")
+    text = report.text or ""
+    assert "주문: 1건" in text
+    assert "🍗 치킨: 1" in text
+    assert "아낀 수수료" in text
+    await chat.press("staff-seo", "📄 CSV 내려받기")
+    document = chat.sandbox.bot_messages(chat.user_id("staff-seo"))[-1].document
+    assert document is not None
+    assert document.data is not None
+    assert b"total_orders,1" in document.data
+    [sales] = await chat.send(OWNER, "/sales")
+    assert "우리 가게 매출" in (sales.text or "")
+    assert "주문: 1건" in (sales.text or "")

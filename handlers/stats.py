@@ -1,0 +1,134 @@
+"""/stats for municipal staff and /sales for shops: figures for a period, with a CSV export."""
+
+from datetime import timedelta
+from html import escape
+
+from telegram import Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.i18n import Translator
+from bot.services import stats, users
+from handlers import callbacks as cb
+from handlers.context import Ctx
+from handlers.render import Keyboard, category_name
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+
+
+def period_days(args: list[str] | None) -> int:
+    """The number of days asked for (/stats 30), within sensible bounds."""
+    if args and args[0].isdigit():
+        return max(1, min(int(args[0]), MAX_DAYS))
+    return DEFAULT_DAYS
+
+
+def figures_text(result: stats.Figures, tr: Translator, title: str) -> str:
+    """The figures as a short report."""
+    rows = [
+        f"<b>{escape(title)}</b>",
+        tr("{start} to {end}", start=result.start.isoformat(), end=result.end.isoformat()),
+        "",
+        tr("Orders: {n}", n=tr.number(result.orders)),
+        tr("Sales: {amount}", amount=tr.money(result.sales)),
+        tr("Average order: {amount}", amount=tr.money(result.average_order)),
+        tr("Active shops: {n}", n=result.active_shops),
+        tr("Repeat rate: {percent}%", percent=f"{result.repeat_rate * 100:.1f}"),
+        tr("Fees saved against a private app: {amount}", amount=tr.money(result.fees_saved)),
+    ]
+    if result.by_category:
+        rows += ["", tr("<b>By category</b>")]
+        for cat in result.by_category:
+            name = category_name(cat.category, tr)
+            rows.append(f"{name}: {tr.number(cat.orders)} · {tr.money(cat.sales)}")
+    busy = [day for day in result.by_day if day.orders]
+    if busy:
+        rows += ["", tr("<b>By day</b>")]
+        for day in busy[-14:]:
+            rows.append(
+                f"{day.day.strftime('%m/%d')}: {tr.number(day.orders)} · {tr.money(day.sales)}"
+            )
+    return "\n".join(rows)
+
+
+async def _figures(context: Ctx, days: int, merchant_ids: list[int] | None) -> stats.Figures:
+    end = context.deps.now().date()
+    async with context.deps.sessions() as session:
+        return await stats.figures(
+            session,
+            start=end - timedelta(days=days - 1),
+            end=end,
+            tz=context.deps.settings.tz,
+            commission_percent=context.deps.settings.private_app_commission_percent,
+            merchant_ids=merchant_ids,
+        )
+
+
+async def city_stats(update: Update, context: Ctx) -> None:
+    """/stats [days]: the region's figures, for staff only."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    tr = await context.translator_for(user)
+    async with context.deps.sessions() as session:
+        role = await users.role_of(session, user.id)
+    if role != "staff":
+        await message.reply_text(tr("This command is for the city's staff."))
+        return
+    days = period_days(context.args)
+    result = await _figures(context, days, None)
+    kb = Keyboard(context.deps.signer, message.chat_id).row(
+        (tr("📄 CSV"), cb.StatsCsv(days, "city"))
+    )
+    await message.reply_text(
+        figures_text(result, tr, tr("gongbae statistics")), reply_markup=kb.markup()
+    )
+
+
+async def shop_sales(update: Update, context: Ctx) -> None:
+    """/sales [days]: the figures of the shops this account runs."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    tr = await context.translator_for(user)
+    async with context.deps.sessions() as session:
+        shops = await stats.merchant_ids_of(session, user.id)
+    if not shops:
+        await message.reply_text(
+            tr("This account is not linked to a shop. Ask the city's staff for an invite link.")
+        )
+        return
+    days = period_days(context.args)
+    result = await _figures(context, days, shops)
+    kb = Keyboard(context.deps.signer, message.chat_id).row(
+        (tr("📄 CSV"), cb.StatsCsv(days, "shop"))
+    )
+    await message.reply_text(figures_text(result, tr, tr("Your sales")), reply_markup=kb.markup())
+
+
+async def export_csv(update: Update, context: Ctx) -> None:
+    """Send the figures as a CSV file."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not isinstance(query.message, Message):
+        return
+    action = cb.StatsCsv.unpack(query.data or "", context.deps.signer, query.message.chat_id)
+    tr = await context.translator_for(user)
+    async with context.deps.sessions() as session:
+        role = await users.role_of(session, user.id)
+        shops = await stats.merchant_ids_of(session, user.id)
+    if action.scope == "city" and role != "staff":
+        await query.answer(tr("This command is for the city's staff."), show_alert=True)
+        return
+    result = await _figures(
+        context, max(1, min(action.days, MAX_DAYS)), None if action.scope == "city" else shops
+    )
+    await query.answer()
+    name = f"gongbae-{action.scope}-{result.start.isoformat()}-{result.end.isoformat()}.csv"
+    await query.message.reply_document(stats.to_csv(result), filename=name)
+
+
+HANDLERS = [
+    CommandHandler("stats", city_stats),
+    CommandHandler("sales", shop_sales),
+    CallbackQueryHandler(export_csv, pattern=cb.StatsCsv.pattern()),
+]
