@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
-from bot.services import merchants
+from bot.services import merchants, users
 from bot.services.errors import NotAllowed, NotFound
 from handlers import callbacks as cb
 from handlers.context import Ctx
@@ -157,8 +157,42 @@ async def toggle(update: Update, context: Ctx) -> None:
     await _show_items(query, context, tr, action.merchant_id, action.page, user.id)
 
 
+async def invite_owner(update: Update, context: Ctx) -> None:
+    """/invite SHOP_CODE (staff): a single-use link that links an owner's chat to the shop."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    tr = await context.translator_for(user)
+    async with context.deps.sessions() as session:
+        role = await users.role_of(session, user.id)
+    if role != "staff":
+        await message.reply_text(tr("This command is for the city's staff."))
+        return
+    if not context.args:
+        await message.reply_text(tr("Send the shop's code like this: /invite hanbit-chicken"))
+        return
+    try:
+        async with context.deps.sessions.begin() as session:
+            code = await merchants.create_invite(
+                session, merchant_code=context.args[0][:64], now=context.deps.now()
+            )
+    except NotFound:
+        await message.reply_text(
+            tr("There is no shop with the code {code}.", code=escape(context.args[0][:64]))
+        )
+        return
+    link = f"https://t.me/{context.bot.username}?start={code}"
+    await message.reply_text(
+        tr(
+            "Send this link to the owner. It works once, within 72 hours:\n{link}",
+            link=escape(link),
+        )
+    )
+
+
 HANDLERS = [
     CommandHandler("shop", show_panel),
+    CommandHandler("invite", invite_owner),
     CallbackQueryHandler(show_panel, pattern=cb.ShopPanel.pattern()),
     CallbackQueryHandler(pause, pattern=cb.PauseShop.pattern()),
     CallbackQueryHandler(sold_out_list, pattern=cb.SoldOutList.pattern()),

@@ -74,3 +74,17 @@ async def test_happy_path_in_english(stack: Stack, chat: ChatClient) -> None:
     await until(stack, chat, ALEX, "ready for pickup")
     await chat.press(owner, "✅ 배달 / 픽업 완료")
     await until(stack, chat, ALEX, "Rate it")
+
+
+async def test_staff_invite_from_the_chat(stack: Stack, chat: ChatClient) -> None:
+    [refused] = await chat.send(ALEX, "/invite pizza-maeul")
+    assert "for the city's staff" in (refused.text or "")
+    [link] = await chat.send("staff-seo", "/invite pizza-maeul")
+    text = link.text or ""
+    assert "https://t.me/gongbae_sandbox_bot?start=" in text
+    code = text.rsplit("start=", 1)[1].strip()
+    chat.sandbox.add_user(NEW_OWNER + 5, "Dana", language_code="en")
+    [welcome] = await chat.send(NEW_OWNER + 5, f"/start {code}")
+    assert "now linked to Pizza" in (welcome.text or "")
+    [unknown] = await chat.send("staff-seo", "/invite no-such-shop")
+    assert "no-such-shop" in (unknown.text or "")
