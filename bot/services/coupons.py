@@ -11,12 +11,12 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import users
 from bot.services.errors import CouponExhausted, CouponInvalid, CouponLimit, NotFound
 from models.base import CouponKind, CouponScope
 from models.coupon import Coupon, IssuedCoupon
 from models.order import Order
 from models.region import Merchant, Region
-from models.user import User
 
 
 @dataclass(frozen=True)
@@ -90,13 +90,6 @@ async def create(
     return coupon.id
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is None:
-        raise NotFound("user", telegram_id)
-    return user
-
-
 async def claim(
     session: AsyncSession, *, telegram_id: int, code: str, now: datetime
 ) -> tuple[str, str]:
@@ -104,7 +97,7 @@ async def claim(
     coupon = await session.scalar(select(Coupon).where(Coupon.code == code.strip().upper()))
     if coupon is None or not coupon.valid_from <= now < coupon.valid_to:
         raise CouponInvalid(code[:32])
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     held = await session.scalar(
         select(func.count(IssuedCoupon.id)).where(
             IssuedCoupon.coupon_id == coupon.id, IssuedCoupon.user_id == user.id
@@ -121,7 +114,7 @@ async def offers(
     session: AsyncSession, *, telegram_id: int, order_id: int, subtotal: int, now: datetime
 ) -> list[Offer]:
     """The resident's unused coupons that fit this order, best first."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     order = await session.get(Order, order_id)
     merchant = await session.get(Merchant, order.merchant_id) if order else None
     if merchant is None:
@@ -143,7 +136,7 @@ async def choose(
     session: AsyncSession, *, telegram_id: int, issued_id: int | None, now: datetime
 ) -> None:
     """Use one of the resident's coupons on the cart (None: no coupon)."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     cart = await session.scalar(
         select(Order).where(Order.user_id == user.id, Order.status == "cart")
     )

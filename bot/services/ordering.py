@@ -13,7 +13,6 @@ from bot.services.errors import NotFound, OtherShopInCart, SeveralShops, ShopUna
 from models.base import OrderStatus
 from models.order import Order, OrderLine, OrderLineOption
 from models.region import MenuItem, Merchant, OptionChoice, OptionGroup
-from models.user import User
 
 MAX_QUANTITY = 99
 
@@ -75,13 +74,6 @@ class CartView:
         return max(0, self.shop.min_order - self.subtotal)
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is None:
-        raise NotFound("user", telegram_id)
-    return user
-
-
 async def _open_cart(session: AsyncSession, user_id: int) -> Order | None:
     return await session.scalar(
         select(Order)
@@ -108,7 +100,7 @@ async def add_lines(
     replace_other_shop: bool = False,
 ) -> CartView | None:
     """Add lines of one shop to the resident's cart, merging identical ones."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     shop_codes = list(dict.fromkeys(line.merchant for line in lines))
     merchants = {
         m.code: m
@@ -201,7 +193,7 @@ async def set_quantity(
     session: AsyncSession, *, telegram_id: int, line_id: int, quantity: int, now: datetime
 ) -> CartView | None:
     """Change a line's quantity; 0 removes it."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     cart = await _open_cart(session, user.id)
     line = next((ln for ln in cart.lines if ln.id == line_id), None) if cart else None
     if cart is None or line is None:
@@ -216,7 +208,7 @@ async def set_quantity(
 
 async def clear(session: AsyncSession, *, telegram_id: int) -> None:
     """Empty the resident's cart."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     users.forget(user)  # a checkout question about this cart no longer applies
     cart = await _open_cart(session, user.id)
     if cart is not None:
@@ -228,7 +220,7 @@ async def choose_option(
     session: AsyncSession, *, telegram_id: int, line_id: int, choice_id: int, now: datetime
 ) -> CartView | None:
     """Fill a line's option (the answer to a required-option question), repricing the line."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     cart = await _open_cart(session, user.id)
     line = next((ln for ln in cart.lines if ln.id == line_id), None) if cart else None
     if cart is None or line is None or line.item_id is None:
@@ -276,7 +268,7 @@ async def has_lines(session: AsyncSession, order_id: int) -> bool:
 
 async def view(session: AsyncSession, *, telegram_id: int, now: datetime) -> CartView | None:
     """The resident's cart with prices and what is still to choose, or None when empty."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     cart = await _open_cart(session, user.id)
     if cart is None or not cart.lines:
         return None

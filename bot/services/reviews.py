@@ -44,20 +44,13 @@ def _view(review: Review) -> ReviewView:
     )
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is None:
-        raise NotFound("user", telegram_id)
-    return user
-
-
 async def rate(
     session: AsyncSession, *, order_id: int, telegram_id: int, stars: int, now: datetime
 ) -> ReviewView:
     """Give stars to a delivered order of one's own; a second rating is refused."""
     if not 1 <= stars <= 5:
         raise WrongState(order_id, "bad stars")
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     order = await session.get(Order, order_id)
     if order is None or order.user_id != user.id:
         raise NotAllowed(f"order {order_id} is not the user's")
@@ -80,7 +73,7 @@ async def add_text(
     session: AsyncSession, *, telegram_id: int, text: str | None, now: datetime
 ) -> ReviewView | None:
     """Attach the awaited review text (None: skip); the owner hears of it."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     data = dict(user.awaiting_data or {})
     users.forget(user)
     review = await session.get(Review, data.get("review_id", 0))
@@ -122,7 +115,7 @@ async def reply(
     session: AsyncSession, *, telegram_id: int, text: str, now: datetime
 ) -> ReviewView:
     """The owner's one reply; the resident hears of it."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     data = dict(user.awaiting_data or {})
     users.forget(user)
     _, review = await _owner_review(session, data.get("review_id", 0), telegram_id)
@@ -145,7 +138,7 @@ async def reply(
 async def _owner_review(
     session: AsyncSession, review_id: int, telegram_id: int
 ) -> tuple[User, Review]:
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     review = await session.get(Review, review_id)
     if review is None:
         raise NotFound("review", review_id)

@@ -14,7 +14,6 @@ from bot.services.errors import NotFound, OtherShopInCart, SeveralShops
 from models.base import OrderStatus
 from models.order import Order
 from models.region import MenuItem, Merchant
-from models.user import User
 
 AWAIT_SHOP = "shop_for_text"  # the resident picks a shop, then the text is read against it
 AWAIT_REPLACE = "replace_cart"  # the resident agrees to empty the cart of another shop
@@ -93,13 +92,6 @@ class Outcome:
         )
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is None:
-        raise NotFound("user", telegram_id)
-    return user
-
-
 async def _cart_shop(session: AsyncSession, user_id: int) -> Merchant | None:
     cart = await session.scalar(
         select(Order).where(Order.user_id == user_id, Order.status == OrderStatus.CART)
@@ -121,7 +113,7 @@ async def read(
     replace_other_shop: bool = False,
 ) -> Outcome:
     """Read one message: edit the cart, or add what it orders, or say what is unclear."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     users.forget(user)
     shop = await _cart_shop(session, user.id)
     if shop is not None and (edit := await _edit(session, telegram_id, text, index, shop, now)):
@@ -310,7 +302,7 @@ async def awaited(session: AsyncSession, telegram_id: int) -> tuple[str | None, 
 
 async def forget(session: AsyncSession, telegram_id: int) -> None:
     """Stop waiting for an answer from this resident."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     users.forget(user)
 
 
@@ -318,10 +310,10 @@ async def await_replace_item(
     session: AsyncSession, telegram_id: int, item_id: int, quantity: int
 ) -> None:
     """Remember a pressed item of another shop until the resident agrees to replace the cart."""
-    user = await _user(session, telegram_id)
+    user = await users.get(session, telegram_id)
     users.expect(user, AWAIT_REPLACE, {"item_id": item_id, "quantity": quantity})
 
 
 async def await_replace_reorder(session: AsyncSession, telegram_id: int, order_id: int) -> None:
     """Remember a 다시 주문 of another shop until the resident agrees to replace the cart."""
-    users.expect(await _user(session, telegram_id), AWAIT_REPLACE, {"reorder": order_id})
+    users.expect(await users.get(session, telegram_id), AWAIT_REPLACE, {"reorder": order_id})

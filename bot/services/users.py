@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.errors import NotFound
 from models.base import Role, utcnow
 from models.region import Merchant, MerchantMember
 from models.user import User
@@ -71,6 +72,14 @@ async def languages_of(session: AsyncSession, telegram_id: int) -> tuple[str | N
         )
     ).first()
     return (row[0], row[1]) if row is not None else (None, None)
+
+
+async def get(session: AsyncSession, telegram_id: int) -> User:
+    """The user behind a Telegram account, or NotFound."""
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None:
+        raise NotFound("user", telegram_id)
+    return user
 
 
 async def locale_of(session: AsyncSession, telegram_id: int) -> str | None:
