@@ -23,6 +23,7 @@ from bot.services import catalog, merchants, payments
 from bot.services.errors import NotFound
 from handlers import (
     browse,
+    campaigns,
     cart,
     checkout,
     errors,
@@ -35,6 +36,7 @@ from handlers import (
     start,
     stats,
 )
+from handlers.broadcast import Broadcaster
 from handlers.callbacks import Signer
 from handlers.context import Ctx, Deps, GongbaeApp
 from handlers.notifications import OutboxSender
@@ -53,6 +55,7 @@ HANDLER_MODULES = (
     review,
     settings,
     stats,
+    campaigns,
     cart,
     errors,
 )
@@ -159,7 +162,9 @@ def build_application(
         .token(bot_token(deps.settings))
         .context_types(ContextTypes(context=Ctx))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.tz))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=deps.settings.telegram_max_rate, max_retries=3)
+        )
         .concurrent_updates(processor or ChatOrderedProcessor())
     )
     if base_url:
@@ -198,6 +203,9 @@ async def start_application(application: GongbaeApp) -> None:
     sender = OutboxSender(application)
     application.bot_data["outbox_sender"] = sender
     await sender.start()
+    broadcaster = Broadcaster(application)
+    application.bot_data["broadcaster"] = broadcaster
+    await broadcaster.start()
     if application.job_queue is not None:
         application.job_queue.run_repeating(run_timers, interval=5.0, first=1.0, name="timers")
     settings = deps.settings
@@ -217,9 +225,10 @@ async def start_application(application: GongbaeApp) -> None:
 
 async def stop_application(application: GongbaeApp) -> None:
     """Stop polling, finish in-flight updates and shut down."""
-    sender = application.bot_data.get("outbox_sender")
-    if sender is not None:
-        await sender.stop()
+    for name in ("broadcaster", "outbox_sender"):
+        worker = application.bot_data.get(name)
+        if worker is not None:
+            await worker.stop()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:
@@ -253,9 +262,10 @@ async def run_timers(context: Ctx) -> None:
             realert_after=timedelta(minutes=settings.merchant_realert_minutes),
             cancel_after=timedelta(minutes=settings.merchant_cancel_minutes),
         )
-    sender = context.application.bot_data.get("outbox_sender")
-    if sender is not None:
-        await sender.recover()
+    for name in ("outbox_sender", "broadcaster"):
+        worker = context.application.bot_data.get(name)
+        if worker is not None:
+            await worker.recover()
     if expired or realerted or cancelled:
         logger.info(
             "Timers: expired orders %s, re-alerted %s, cancelled %s", expired, realerted, cancelled

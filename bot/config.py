@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     merchant_realert_minutes: int = Field(default=3, ge=1, le=60)
     merchant_cancel_minutes: int = Field(default=10, ge=2, le=120)
     private_app_commission_percent: float = Field(default=9.8, ge=0, le=50)
+    # Telegram takes about 30 messages/s from a bot (up to 1,000 with paid broadcasts):
+    # ads go out at broadcast_rate, every request together stays under telegram_max_rate.
+    broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
+    telegram_max_rate: float = Field(default=30.0, gt=0, le=1000)
+    ad_sender_contact: str = ""  # phone or address printed after the sender's name in ads
     sandbox_rider_pickup_seconds: float = Field(default=20.0, ge=0, le=3600)
     sandbox_rider_deliver_seconds: float = Field(default=40.0, ge=0, le=3600)
 
@@ -107,6 +112,13 @@ class Settings(BaseSettings):
             raise ValueError("WEBHOOK_URL needs TELEGRAM_BOT_TOKEN")
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
+        return self
+
+    @model_validator(mode="after")
+    def _broadcast_within_limit(self) -> "Settings":
+        """Ads alone may not take more than the whole budget of requests."""
+        if self.broadcast_rate > self.telegram_max_rate:
+            raise ValueError("BROADCAST_RATE must not exceed TELEGRAM_MAX_RATE")
         return self
 
     @property

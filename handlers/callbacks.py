@@ -354,3 +354,25 @@ class StatsCsv(Callback):
     prefix = "sv"
     days: int
     scope: str  # "city" or "shop"
+
+
+@dataclass(frozen=True)
+class CampaignAction(Callback):
+    """A staff member's button on a campaign: `action` names it, `arg` carries its value."""
+
+    prefix = "ca"
+    campaign_id: int
+    action: str
+    arg: str = "-"
+
+
+@dataclass(frozen=True)
+class StopAds(Callback):
+    prefix = "sa"
+
+
+@dataclass(frozen=True)
+class StatsChart(Callback):
+    prefix = "sg"
+    days: int
+    scope: str

@@ -5,8 +5,11 @@ from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.services import checkout as checkout_service
 from bot.services import ordering, reviews, text_orders
-from handlers import checkout, review
+from bot.services.campaigns import AWAIT_EN, AWAIT_IMAGE, AWAIT_KO, AWAIT_TIME
+from handlers import campaigns, checkout, review
 from handlers.context import Ctx
+
+CAMPAIGN_PROMPTS = (AWAIT_KO, AWAIT_EN, AWAIT_IMAGE, AWAIT_TIME)
 
 
 async def awaited_text(update: Update, context: Ctx) -> None:
@@ -15,7 +18,7 @@ async def awaited_text(update: Update, context: Ctx) -> None:
     if user is None:
         return
     async with context.deps.sessions() as session:
-        awaiting, _ = await text_orders.awaited(session, user.id)
+        awaiting, data = await text_orders.awaited(session, user.id)
     if awaiting in (
         checkout_service.AWAIT_ADDRESS,
         checkout_service.AWAIT_NOTE,
@@ -30,6 +33,8 @@ async def awaited_text(update: Update, context: Ctx) -> None:
         await review.text_answer(update, context)
     elif awaiting == reviews.AWAIT_REPLY:
         await review.reply_answer(update, context)
+    elif awaiting in CAMPAIGN_PROMPTS:
+        await campaigns.typed(update, context, awaiting, data)
     else:
         return
     raise ApplicationHandlerStop

@@ -87,7 +87,31 @@ async def set_consent(update: Update, context: Ctx) -> None:
     await query.edit_message_text(text, reply_markup=kb.markup())
 
 
+async def stop_ads(update: Update, context: Ctx) -> None:
+    """🔕 under an ad: withdraw advertising consent in one tap."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not isinstance(query.message, Message):
+        return
+    message = query.message
+    cb.StopAds.unpack(query.data or "", context.deps.signer, message.chat_id)
+    async with context.deps.sessions.begin() as session:
+        await users.set_consent(
+            session, telegram_id=user.id, kind="marketing", given=False, now=context.deps.now()
+        )
+    tr = await context.translator_for(user)
+    await query.answer(
+        tr(
+            "Done: gongbae will send you no more ads. Order messages are not affected. "
+            "You can change this in /settings."
+        ),
+        show_alert=True,
+    )
+    kb = Keyboard(context.deps.signer, message.chat_id).row((tr("🛍 Order now"), cb.Categories()))
+    await query.edit_message_reply_markup(kb.markup())
+
+
 HANDLERS = [
+    CallbackQueryHandler(stop_ads, pattern=cb.StopAds.pattern()),
     CommandHandler("settings", show_settings),
     CallbackQueryHandler(set_consent, pattern=cb.SetConsent.pattern()),
 ]

@@ -116,9 +116,11 @@ class CampaignStatus(StrEnum):
 
 class RecipientStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender; back to PENDING if that sender died
     SENT = "sent"
     FAILED = "failed"
-    BLOCKED = "blocked"
+    BLOCKED = "blocked"  # the resident blocked the bot (403)
+    OPTED_OUT = "opted_out"  # consent withdrawn after the audience was drawn
 
 
 class OutboxStatus(StrEnum):

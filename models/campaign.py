@@ -38,5 +38,6 @@ class CampaignRecipient(Base):
     status: Mapped[RecipientStatus] = mapped_column(default=RecipientStatus.PENDING, index=True)
     not_before: Mapped[datetime | None]  # night-time sends wait for the morning
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None]  # while SENDING: when the sender took it (a lease)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(255))

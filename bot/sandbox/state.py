@@ -132,6 +132,7 @@ class Sandbox:
         self.allowed_updates: list[str] | None = None
         self.updates: list[dict[str, Any]] = []
         self.api_calls: Counter[str] = Counter()
+        self.refused: Counter[int] = Counter()  # error code -> sends refused (403, 429)
         self._next_update_id = 1
         self._next_query_id = 1
         self._bot_bucket = self._bucket(self.limits.bot_rate, self.limits.bot_burst)
@@ -581,6 +582,7 @@ class Sandbox:
     def check_send(self, chat: ChatRecord) -> None:
         """Refuse a send to a blocking user (403) or beyond flood limits (429)."""
         if chat.user.blocked:
+            self.refused[403] += 1
             raise BotApiError.forbidden("bot was blocked by the user")
         if not self.limits.enabled:
             return
@@ -589,6 +591,7 @@ class Sandbox:
         self._bot_bucket.burst = self.limits.bot_burst
         wait = max(self._bot_bucket.wait_time(), chat.bucket.wait_time())
         if wait > 0:
+            self.refused[429] += 1
             raise BotApiError.too_many_requests(retry_after(wait))
         self._bot_bucket.take()
         chat.bucket.take()

@@ -98,16 +98,29 @@ async def claim(
     if coupon is None or not coupon.valid_from <= now < coupon.valid_to:
         raise CouponInvalid(code[:32])
     user = await users.get(session, telegram_id)
+    if not await issue(session, coupon=coupon, user_id=user.id):
+        raise CouponLimit(code[:32])
+    return coupon.name, coupon.name_en
+
+
+async def issue(
+    session: AsyncSession, *, coupon: Coupon, user_id: int, campaign_id: int | None = None
+) -> bool:
+    """Give a resident a copy of a coupon, unless they hold as many as it allows."""
     held = await session.scalar(
         select(func.count(IssuedCoupon.id)).where(
-            IssuedCoupon.coupon_id == coupon.id, IssuedCoupon.user_id == user.id
+            IssuedCoupon.coupon_id == coupon.id, IssuedCoupon.user_id == user_id
         )
     )
     if (held or 0) >= coupon.per_user_limit:
-        raise CouponLimit(code[:32])
-    session.add(IssuedCoupon(coupon_id=coupon.id, user_id=user.id, serial=(held or 0) + 1))
+        return False
+    session.add(
+        IssuedCoupon(
+            coupon_id=coupon.id, user_id=user_id, serial=(held or 0) + 1, campaign_id=campaign_id
+        )
+    )
     await session.flush()
-    return coupon.name, coupon.name_en
+    return True
 
 
 async def offers(

@@ -129,3 +129,11 @@ class CouponLimit(ServiceError):
 
 class CouponExhausted(ServiceError):
     """The coupon's budget cannot cover this discount any more."""
+
+
+class CampaignState(ServiceError):
+    """The campaign cannot do this now (started already, texts missing, not scheduled)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"campaign: {reason}")
+        self.reason = reason

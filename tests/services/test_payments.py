@@ -284,6 +284,7 @@ async def cleanup(session: AsyncSession) -> None:
     """Remove what a committed test wrote, children first."""
     from sqlalchemy import delete
 
+    from models.campaign import Campaign, CampaignRecipient
     from models.coupon import Coupon, IssuedCoupon
     from models.order import OrderLine, OrderLineOption
     from models.payment import CallbackNonce, Payment
@@ -298,6 +299,8 @@ async def cleanup(session: AsyncSession) -> None:
         OrderLine,
         Order,
         IssuedCoupon,
+        CampaignRecipient,
+        Campaign,
         Coupon,
         MerchantMember,
         Address,
