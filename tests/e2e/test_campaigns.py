@@ -1,0 +1,210 @@
+"""A coupon campaign composed in the chat and sent to 1,000 sandbox residents, by the law.
+
+Residents: 100 never agreed to ads, 100 agreed but blocked the bot, 200 also allow ads at
+night, 600 do not. The campaign starts at 21:30: the night owls get it at once, the others
+at 08:00; the blocked are marked; one withdraws consent before the morning.
+"""
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest_asyncio
+from sqlalchemy import func, select
+
+from bot.runner import Stack
+from bot.sandbox import Limits
+from bot.services import campaigns, coupons, users
+from models.base import CampaignStatus, CouponKind
+from models.campaign import Campaign
+from models.coupon import IssuedCoupon
+from models.user import User
+from tests.e2e.conftest import e2e_settings
+from tests.e2e.harness import ChatClient
+
+SEOUL = ZoneInfo("Asia/Seoul")
+NIGHT = datetime(2026, 11, 27, 21, 30, tzinfo=SEOUL)
+MORNING = datetime(2026, 11, 28, 8, 0, 5, tzinfo=SEOUL)
+BASE = 600000
+STAFF = "staff-seo"
+
+
+def kind_of(n: int) -> str:
+    """What resident BASE + n is like."""
+    return {0: "refused", 1: "blocked", 2: "owl", 3: "owl"}.get(n % 10, "sleeper")
+
+
+@pytest_asyncio.fixture
+async def city(tmp_path: Path) -> AsyncIterator[tuple[Stack, list[datetime]]]:
+    """The sandbox with 1,000 residents and a coupon; the clock stands at 21:30."""
+    clock = [NIGHT]
+    settings = e2e_settings(tmp_path, broadcast_rate=500.0, telegram_max_rate=1000.0)
+    limits = Limits(bot_rate=1000.0, bot_burst=1000.0, chat_burst=50)
+    async with Stack(settings, sandbox_limits=limits) as stack:
+        stack.deps.clock = lambda: clock[0]
+        assert stack.sandbox is not None
+        async with stack.deps.sessions.begin() as session:
+            for n in range(1000):
+                telegram_id, kind = BASE + n, kind_of(n)
+                locale = "en" if n % 2 else "ko"
+                stack.sandbox.add_user(telegram_id, f"Resident {n}", language_code=locale)
+                if kind == "blocked":
+                    stack.sandbox.block(telegram_id)
+                session.add(
+                    User(
+                        telegram_id=telegram_id,
+                        first_name=f"Resident {n}",
+                        language_code=locale,
+                        locale=locale,
+                        marketing_consent=kind != "refused",
+                        marketing_consent_at=NIGHT,
+                        night_consent=kind == "owl",
+                        night_consent_at=NIGHT if kind == "owl" else None,
+                    )
+                )
+            await coupons.create(
+                session,
+                code=None,
+                name="겨울 치킨 3천원",
+                name_en="Winter chicken 3,000 off",
+                kind=CouponKind.FIXED,
+                value=3000,
+                budget=3_000_000,
+                valid_from=NIGHT - timedelta(days=1),
+                valid_to=NIGHT + timedelta(days=14),
+            )
+        yield stack, clock
+
+
+def ads(stack: Stack) -> Counter[int]:
+    """How many ads each resident chat holds."""
+    assert stack.sandbox is not None
+    found: Counter[int] = Counter()
+    for n in range(1000):
+        for message in stack.sandbox.bot_messages(BASE + n):
+            if (message.text or "").startswith("(광고)"):
+                found[BASE + n] += 1
+    return found
+
+
+async def settle(stack: Stack, predicate: object, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    assert stack.sandbox is not None
+    broadcaster = stack.application.bot_data["broadcaster"]
+    async with asyncio.timeout(timeout):
+        while not predicate():  # type: ignore[operator]
+            broadcaster.wakeup.set()
+            await stack.sandbox.wait_changed(stack.sandbox.version, 0.5)
+
+
+async def test_campaign_to_a_thousand_residents(city: tuple[Stack, list[datetime]]) -> None:
+    stack, clock = city
+    chat = ChatClient(stack)
+    assert stack.sandbox is not None
+
+    # Compose: Korean text (with markup that must come back as text), English, no picture.
+    asked = await chat.send(STAFF, "/campaign")
+    assert "광고 #1" in (asked[-1].text or "")
+    await chat.send(STAFF, "<b>겨울</b> 치킨 3천원 할인 🍗 이번 주말까지!")
+    await chat.send(STAFF, "<b>Winter</b> chicken: 3,000 won off 🍗 until Sunday!")
+    shown = await chat.press(STAFF, "건너뛰기")  # no picture
+    panel = shown[-1].text or ""
+    assert "900" in panel  # 1,000 residents minus the 100 who never agreed
+    assert "200" in panel  # ... of whom 200 allow night-time ads
+    assert "<b>겨울</b>" in panel  # escaped: shown as typed, not as bold
+
+    # Attach the coupon, test-send to myself, then send now (at night).
+    await chat.press(STAFF, "🎟 쿠폰")
+    await chat.press(STAFF, "겨울 치킨 3천원 · 3,000,000원")
+    assert "✓ 겨울 치킨 3천원 · 3,000,000원" in chat.buttons(STAFF)
+    shown = await chat.press(STAFF, "⬅ 광고로 돌아가기")
+    assert "🎟 쿠폰: 겨울 치킨 3천원" in (shown[-1].text or "")
+    staff_id = chat.user_id(STAFF)
+    await chat.press(STAFF, "👀 나에게 미리 보내기")
+    tests = [
+        m for m in stack.sandbox.bot_messages(staff_id) if (m.text or "").startswith("(광고)")
+    ]
+    assert len(tests) == 2  # Korean and English
+    assert "🎟" in (tests[0].text or "")
+    confirm = await chat.press(STAFF, "🚀 지금 보내기")
+    assert "900명" in (confirm[-1].text or "")
+    assert "08:00" in (confirm[-1].text or "")
+    await chat.press(STAFF, "✅ 네, 지금 보내요")
+
+    # Night: only the 200 owls get it now; the other 700 wait for the morning.
+    async def report() -> campaigns.Report:
+        async with stack.deps.sessions() as session:
+            return await campaigns.report(session, 1, now=clock[0])
+
+    state: dict[str, campaigns.Report] = {}
+
+    async def poll() -> None:
+        state["r"] = await report()
+
+    async def wait_for(check: object) -> None:
+        async with asyncio.timeout(30):
+            while True:
+                await poll()
+                if check(state["r"]):  # type: ignore[operator]
+                    return
+                stack.application.bot_data["broadcaster"].wakeup.set()
+                await asyncio.sleep(0.05)
+
+    # (the 100 who blocked the bot show up at 08:00, when a send to them answers 403)
+    await wait_for(lambda r: r.sent == 200 and r.morning == 700)
+    night = ads(stack)
+    assert set(night) == {BASE + n for n in range(1000) if kind_of(n) == "owl"}
+    assert set(night.values()) == {1}
+    assert state["r"].blocked == 0
+    en_ad = stack.sandbox.bot_messages(BASE + 3)[-1]
+    assert (en_ad.text or "").startswith("(광고) Ad from gongbae")
+    assert "<b>Winter</b>" in (en_ad.text or "")
+    labels = [b["text"] for row in en_ad.buttons() for b in row]
+    assert "🔕 Stop ads" in labels
+    progress = chat.last(STAFF).text or ""
+    assert "▓" in progress or "░" in progress
+
+    # An owl opts out in one tap; a sleeper withdraws consent before the morning.
+    owl = BASE + 2
+    stack.sandbox.press_button(owl, "🔕 광고 그만 받기")
+    await settle(
+        stack,
+        lambda: any(
+            "광고" in (a.text or "") for a in stack.sandbox.callback_answers if a.chat_id == owl
+        ),
+    )
+    async with stack.deps.sessions.begin() as session:
+        assert not (await users.consents(session, telegram_id=owl)).marketing
+        await users.set_consent(
+            session, telegram_id=BASE + 4, kind="marketing", given=False, now=clock[0]
+        )
+
+    # 08:00: the 599 who still agree get it; the campaign finishes with a report.
+    clock[0] = MORNING
+    await wait_for(lambda r: r.status == CampaignStatus.DONE)
+    final = state["r"]
+    assert (final.total, final.sent, final.blocked, final.opted_out, final.failed) == (
+        900,
+        799,
+        100,
+        1,
+        0,
+    )
+    everyone = ads(stack)
+    expected = {BASE + n for n in range(1000) if kind_of(n) in ("owl", "sleeper")} - {BASE + 4}
+    assert set(everyone) == expected
+    assert set(everyone.values()) == {1}  # nobody twice
+    async with stack.deps.sessions() as session:
+        issued = await session.scalar(
+            select(func.count(IssuedCoupon.id)).where(IssuedCoupon.campaign_id == 1)
+        )
+        campaign = await session.get(Campaign, 1)
+    assert issued == 799
+    assert campaign is not None
+    assert campaign.finished_at is not None
+    await settle(stack, lambda: "✅" in (chat.last(STAFF).text or ""))
+    report_text = chat.last(STAFF).text or ""
+    assert "799" in report_text
+    assert stack.sandbox.refused[429] == 0
