@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # ads go out at broadcast_rate, every request together stays under telegram_max_rate.
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     telegram_max_rate: float = Field(default=30.0, gt=0, le=1000)
+    # A message claimed by a sender and not recorded as sent within this many seconds is
+    # taken to be from a sender that died, and is sent again (outbox and campaigns).
+    send_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     ad_sender_contact: str = ""  # phone or address printed after the sender's name in ads
     sandbox_rider_pickup_seconds: float = Field(default=20.0, ge=0, le=3600)
     sandbox_rider_deliver_seconds: float = Field(default=40.0, ge=0, le=3600)

@@ -3,7 +3,9 @@
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Self
 
@@ -109,7 +111,7 @@ class Stack:
             lifespan="off",
             timeout_graceful_shutdown=5,
         )
-        self.server = uvicorn.Server(config)
+        self.server = _Server(config)
         self._server_task = asyncio.create_task(self.server.serve(sockets=[self._socket]))
         while not self.server.started:
             if self._server_task.done():
@@ -164,9 +166,33 @@ class Stack:
         await self.engine.dispose()
 
 
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: uvicorn would re-raise SIGTERM once the web
+    server stops and so kill the process before the bot has finished (see `serve`)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Leave signals to `serve`."""
+        yield
+
+
+def _on_signal(stack: "Stack") -> None:
+    """SIGTERM or Ctrl-C: stop the web server, so `serve` shuts the bot down gracefully;
+    a second one stops at once."""
+    if stack.server is None:
+        raise KeyboardInterrupt
+    if stack.server.should_exit:
+        stack.server.force_exit = True
+    stack.server.should_exit = True
+
+
 async def serve(settings: Settings) -> None:
-    """Run until interrupted, saying first where to open the web chat."""
+    """Run until SIGTERM or Ctrl-C, saying first where to open the web chat; then finish
+    the updates and sends in flight before exiting."""
     stack = Stack(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _on_signal, stack)
     try:
         await stack.start_web()
         if stack.sandbox is not None:

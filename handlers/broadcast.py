@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 PER_CHAT_GAP = 1.0  # seconds between two messages to one chat
 IN_FLIGHT = 8
+BATCH = 16  # recipients claimed at a time: few are held if the process dies
 
 
 async def sender_name(deps: Deps, tr: Translator) -> str:
@@ -92,8 +93,9 @@ class Broadcaster:
         await self.recover()
         self._task = asyncio.create_task(self._run(), name="broadcaster")
 
-    async def recover(self, lease: timedelta = broadcast.LEASE) -> None:
-        """Re-queue recipients whose sender died mid-send."""
+    async def recover(self) -> None:
+        """Re-queue recipients whose sender died mid-send (claimed longer than the lease)."""
+        lease = timedelta(seconds=self.deps.settings.send_lease_seconds)
         async with self.deps.sessions.begin() as session:
             recovered = await broadcast.recover(session, before=self.deps.now() - lease)
         if recovered:
@@ -127,11 +129,17 @@ class Broadcaster:
         deps = self.deps
         async with deps.sessions.begin() as session:
             batch = await broadcast.claim(
-                session, now=deps.now(), tz=deps.settings.tz, limit=max(1, round(self.rate))
+                session, now=deps.now(), tz=deps.settings.tz, limit=BATCH
             )
-        for send in batch:
-            await self._pace()
-            await self._slots.acquire()
+        for index, send in enumerate(batch):
+            try:
+                await self._pace()
+                await self._slots.acquire()
+            except asyncio.CancelledError:  # stopping: give back what was not sent yet
+                async with deps.sessions.begin() as session:
+                    for unsent in batch[index:]:
+                        await broadcast.release(session, unsent.recipient_id)
+                raise
             task = asyncio.create_task(self._deliver(send))
             self._in_flight.add(task)
             task.add_done_callback(self._done)

@@ -18,7 +18,6 @@ from handlers.context import Deps, GongbaeApp
 from handlers.render import Keyboard
 
 logger = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)  # a claimed message not sent by then is sent again
 
 REASON_NAMES = {
     "sold_out": N_("sold out"),
@@ -208,7 +207,8 @@ class OutboxSender:
     async def recover(self) -> None:
         """Re-queue messages whose sender died mid-send (claimed over a minute ago)."""
         async with self.deps.sessions.begin() as session:
-            recovered = await outbox.recover(session, before=self.deps.now() - LEASE)
+            lease = timedelta(seconds=self.deps.settings.send_lease_seconds)
+            recovered = await outbox.recover(session, before=self.deps.now() - lease)
         if recovered:
             logger.warning("Re-queued %s outbox messages left by a stopped sender", recovered)
 

@@ -24,7 +24,6 @@ from models.coupon import Coupon
 from models.user import User
 
 MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)

@@ -492,10 +492,14 @@ async def creator_chat(session: AsyncSession, campaign_id: int) -> int | None:
 
 
 async def progress_targets(session: AsyncSession) -> list[tuple[int, int | None, int | None]]:
-    """Sending campaigns with the staff message that shows their progress."""
+    """Sending campaigns with the staff chat to report to (the progress message's, else the
+    creator's) and the progress message to edit, if there is one."""
     rows = await session.execute(
-        select(Campaign.id, Campaign.progress_chat_id, Campaign.progress_message_id)
+        select(
+            Campaign.id, Campaign.progress_chat_id, User.telegram_id, Campaign.progress_message_id
+        )
+        .outerjoin(User, User.id == Campaign.created_by_id)
         .where(Campaign.status == CampaignStatus.SENDING)
         .order_by(Campaign.id)
     )
-    return [(cid, chat, message) for cid, chat, message in rows.all()]
+    return [(cid, chat or creator, message) for cid, chat, creator, message in rows.all()]
