@@ -18,15 +18,14 @@ from telegram.ext import AIORateLimiter, BaseUpdateProcessor, ContextTypes, Defa
 from bot import web
 from bot.config import SANDBOX_TOKEN, Settings
 from bot.i18n import I18n
-from bot.nlu import build_index
-from bot.services import catalog, merchants, payments
-from bot.services.errors import NotFound
+from bot.services import merchants, payments
 from handlers import (
     browse,
     campaigns,
     cart,
     checkout,
     errors,
+    menu_upload,
     merchant,
     my_orders,
     prompts,
@@ -52,6 +51,7 @@ HANDLER_MODULES = (
     checkout,
     merchant,
     shop_admin,
+    menu_upload,
     review,
     settings,
     stats,
@@ -234,18 +234,6 @@ async def stop_application(application: GongbaeApp) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
-
-
-async def load_menu_index(deps: Deps) -> None:
-    """Build the parser's index from the region's menus in the database (none: no region)."""
-    async with deps.sessions() as session:
-        try:
-            pack = await catalog.export_pack(session)
-        except NotFound:
-            logger.warning("No region imported yet: python main.py import-menu PACK")
-            deps.menu_index = None
-            return
-    deps.menu_index = build_index(pack)
 
 
 async def run_timers(context: Ctx) -> None:

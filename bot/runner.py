@@ -17,7 +17,6 @@ from bot.app import (
     bot_token,
     build_application,
     build_deps,
-    load_menu_index,
     start_application,
     stop_application,
 )
@@ -98,7 +97,7 @@ class Stack:
             deliver_after=self.settings.sandbox_rider_deliver_seconds,
         )
         routes = [*routes, *provider.routes()]
-        await load_menu_index(self.deps)
+        await self.deps.load_menu_index()
         self.application = build_application(
             self.deps, base_url=self._bot_api_base(), processor=self.processor
         )

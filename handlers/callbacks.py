@@ -376,3 +376,11 @@ class StatsChart(Callback):
     prefix = "sg"
     days: int
     scope: str
+
+
+@dataclass(frozen=True)
+class MenuFile(Callback):
+    """Apply (1) or drop (0) the menu file the owner just sent."""
+
+    prefix = "mf"
+    apply: int

@@ -1,6 +1,7 @@
 """The typed callback context: shared objects reach handlers as `context.deps`."""
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,9 +14,12 @@ from bot.config import Settings
 from bot.i18n import I18n, Translator
 from bot.integrations.delivery import DeliveryAgency
 from bot.integrations.payments import PaymentProvider
-from bot.nlu import MenuIndex
-from bot.services import users
+from bot.nlu import MenuIndex, build_index
+from bot.services import catalog, users
+from bot.services.errors import NotFound
 from handlers.callbacks import Signer
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +41,17 @@ class Deps:
         """The local-currency payment provider."""
         assert self.payments is not None  # noqa: S101 (set by bot/app.py)
         return self.payments
+
+    async def load_menu_index(self) -> None:
+        """(Re)build the parser's index from the region's menus (none: no region yet)."""
+        async with self.sessions() as session:
+            try:
+                pack = await catalog.export_pack(session)
+            except NotFound:
+                logger.warning("No region imported yet: python main.py import-menu PACK")
+                self.menu_index = None
+                return
+        self.menu_index = build_index(pack)
 
     def now(self) -> datetime:
         """Now in the region's time zone."""
