@@ -158,7 +158,8 @@ async def toggle(update: Update, context: Ctx) -> None:
 
 
 async def invite_owner(update: Update, context: Ctx) -> None:
-    """/invite SHOP_CODE (staff): a single-use link that links an owner's chat to the shop."""
+    """/invite SHOP_CODE (staff): a single-use link that links an owner's chat to the shop;
+    /invite staff: one that makes a colleague staff."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
@@ -169,7 +170,26 @@ async def invite_owner(update: Update, context: Ctx) -> None:
         await message.reply_text(tr("This command is for the city's staff."))
         return
     if not context.args:
-        await message.reply_text(tr("Send the shop's code like this: /invite hanbit-chicken"))
+        await message.reply_text(
+            tr(
+                "Send the shop's code like this: /invite hanbit-chicken. "
+                "To invite a colleague to the staff: /invite staff"
+            )
+        )
+        return
+    if context.args[0].lower() == "staff":
+        async with context.deps.sessions.begin() as session:
+            code = await merchants.create_staff_invite(
+                session, now=context.deps.now(), created_by=user.id
+            )
+        link = f"https://t.me/{context.bot.username}?start={code}"
+        await message.reply_text(
+            tr(
+                "Send this link to your colleague. It makes them staff, works once, "
+                "within 72 hours:\n{link}",
+                link=escape(link),
+            )
+        )
         return
     try:
         async with context.deps.sessions.begin() as session:

@@ -42,11 +42,11 @@ async def start(update: Update, context: Ctx) -> None:
 
 
 async def redeem(message: Message, context: Ctx, code: str, locale: str | None) -> None:
-    """/start <invite>: link this chat to a shop."""
+    """/start <invite>: link this chat to a shop, or welcome a new member of staff."""
     tr = context.tr(locale)
     try:
         async with context.deps.sessions.begin() as session:
-            name, name_en = await merchants.redeem_invite(
+            shop = await merchants.redeem_invite(
                 session, code=code[:64], telegram_id=message.chat_id, now=context.deps.now()
             )
     except (InviteInvalid, NotFound):
@@ -57,11 +57,19 @@ async def redeem(message: Message, context: Ctx, code: str, locale: str | None) 
             )
         )
         return
+    if shop is None:
+        await message.reply_text(
+            tr(
+                "Welcome to the city's gongbae team! You can now use /invite, /campaign, "
+                "/campaigns and /stats."
+            )
+        )
+        return
     await message.reply_text(
         tr(
             "Welcome! This chat is now linked to {shop}: new orders will arrive here. "
             "Use /shop to pause orders or mark items sold out.",
-            shop=escape(tr.pick(name, name_en)),
+            shop=escape(tr.pick(*shop)),
         )
     )
 

@@ -129,13 +129,14 @@ class MerchantMember(TimestampMixin, Base):
 
 
 class MerchantInvite(TimestampMixin, Base):
-    """A single-use, expiring deep-link code that links an owner's chat to a shop."""
+    """A single-use, expiring deep-link code that links an owner's chat to a shop, or (with
+    no shop) makes the account a member of the city's staff."""
 
     __tablename__ = "merchant_invite"
 
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

@@ -172,10 +172,27 @@ async def create_invite(
     return code
 
 
+async def create_staff_invite(session: AsyncSession, *, now: datetime, created_by: int) -> str:
+    """A single-use code, valid for 72 hours, that makes its user a member of staff; only
+    staff create one."""
+    staff = await session.scalar(select(User).where(User.telegram_id == created_by))
+    if staff is None or staff.role != Role.STAFF:
+        raise NotAllowed("only staff invite staff")
+    code = secrets.token_urlsafe(12)
+    session.add(
+        MerchantInvite(
+            code=code, merchant_id=None, created_by_id=staff.id, expires_at=now + INVITE_TTL
+        )
+    )
+    await session.flush()
+    return code
+
+
 async def redeem_invite(
     session: AsyncSession, *, code: str, telegram_id: int, now: datetime
-) -> tuple[str, str]:
-    """Link the account to the invite's shop; return the shop's names. Once only."""
+) -> tuple[str, str] | None:
+    """Link the account to the invite's shop and return the shop's names, or (a staff
+    invite) make it staff and return None. Once only."""
     invite = await session.scalar(
         select(MerchantInvite).where(MerchantInvite.code == code).with_for_update()
     )
@@ -184,9 +201,13 @@ async def redeem_invite(
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
     if user is None:
         raise NotFound("user", telegram_id)
+    invite.used_at, invite.used_by_id = now, user.id
+    if invite.merchant_id is None:
+        user.role = Role.STAFF
+        await session.flush()
+        return None
     merchant = await session.get(Merchant, invite.merchant_id)
     assert merchant is not None  # noqa: S101 (foreign key)
-    invite.used_at, invite.used_by_id = now, user.id
     if user.role == Role.RESIDENT:
         user.role = Role.MERCHANT
     linked = await session.scalar(

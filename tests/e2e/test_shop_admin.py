@@ -88,3 +88,21 @@ async def test_staff_invite_from_the_chat(stack: Stack, chat: ChatClient) -> Non
     assert "now linked to Pizza" in (welcome.text or "")
     [unknown] = await chat.send("staff-seo", "/invite no-such-shop")
     assert "no-such-shop" in (unknown.text or "")
+
+
+async def test_staff_invite_staff(chat: ChatClient) -> None:
+    [refused] = await chat.send(ALEX, "/invite staff")
+    assert "for the city's staff" in (refused.text or "")
+    [link] = await chat.send("staff-seo", "/invite staff")
+    code = (link.text or "").rsplit("start=", 1)[1].strip()
+    chat.sandbox.add_user(NEW_OWNER + 6, "Mina", language_code="en")
+    [refused] = await chat.send(NEW_OWNER + 6, "/stats")
+    assert "for the city's staff" in (refused.text or "")
+    [welcome] = await chat.send(NEW_OWNER + 6, f"/start {code}")
+    assert "gongbae team" in (welcome.text or "")
+    stats = await chat.send(NEW_OWNER + 6, "/stats")
+    assert "statistics" in (stats[0].text or "")
+    [again] = await chat.send(ALEX, f"/start {code}")  # single use
+    assert "not valid any more" in (again.text or "")
+    [still] = await chat.send(ALEX, "/campaign")
+    assert "for the city's staff" in (still.text or "")

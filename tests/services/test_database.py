@@ -27,3 +27,19 @@ async def test_foreign_keys_are_enforced(session: AsyncSession) -> None:
     session.add(MenuItem(merchant_id=987654, code="ghost", name="유령", name_en="Ghost", price=1))
     with pytest.raises(IntegrityError):
         await session.flush()
+
+
+async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
+    """No column, table or nullability in models/ that the migrations do not create."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from models.base import Base
+
+    def diff(connection: object) -> list[object]:
+        context = MigrationContext.configure(connection)  # type: ignore[arg-type]
+        return compare_metadata(context, Base.metadata)
+
+    async with engine.connect() as conn:
+        found = await conn.run_sync(diff)
+    assert found == []
