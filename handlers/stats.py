@@ -1,13 +1,14 @@
-"""/stats for municipal staff and /sales for shops: figures for a period, with a CSV export."""
+"""/stats for municipal staff and /sales for shops: figures for a period, as CSV or a chart."""
 
+import asyncio
 from datetime import timedelta
 from html import escape
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
-from bot.services import stats, users
+from bot.services import stats, stats_chart, users
 from handlers import callbacks as cb
 from handlers.context import Ctx
 from handlers.render import Keyboard, category_name
@@ -78,7 +79,8 @@ async def city_stats(update: Update, context: Ctx) -> None:
     days = period_days(context.args)
     result = await _figures(context, days, None)
     kb = Keyboard(context.deps.signer, message.chat_id).row(
-        (tr("📄 CSV"), cb.StatsCsv(days, "city"))
+        (tr("📄 CSV"), cb.StatsCsv(days, "city")),
+        (tr("📈 Chart"), cb.StatsChart(days, "city")),
     )
     await message.reply_text(
         figures_text(result, tr, tr("gongbae statistics")), reply_markup=kb.markup()
@@ -101,34 +103,71 @@ async def shop_sales(update: Update, context: Ctx) -> None:
     days = period_days(context.args)
     result = await _figures(context, days, shops)
     kb = Keyboard(context.deps.signer, message.chat_id).row(
-        (tr("📄 CSV"), cb.StatsCsv(days, "shop"))
+        (tr("📄 CSV"), cb.StatsCsv(days, "shop")),
+        (tr("📈 Chart"), cb.StatsChart(days, "shop")),
     )
     await message.reply_text(figures_text(result, tr, tr("Your sales")), reply_markup=kb.markup())
 
 
-async def export_csv(update: Update, context: Ctx) -> None:
-    """Send the figures as a CSV file."""
+async def _requested_figures(
+    update: Update, context: Ctx, kind: type[cb.StatsCsv] | type[cb.StatsChart]
+) -> tuple[CallbackQuery, Message, Translator, cb.StatsCsv | cb.StatsChart, stats.Figures] | None:
+    """The figures a CSV or chart button asks for; None (answered) when it may not see them."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or not isinstance(query.message, Message):
-        return
-    action = cb.StatsCsv.unpack(query.data or "", context.deps.signer, query.message.chat_id)
+        return None
+    action = kind.unpack(query.data or "", context.deps.signer, query.message.chat_id)
     tr = await context.translator_for(user)
     async with context.deps.sessions() as session:
         role = await users.role_of(session, user.id)
         shops = await stats.merchant_ids_of(session, user.id)
     if action.scope == "city" and role != "staff":
         await query.answer(tr("This command is for the city's staff."), show_alert=True)
-        return
+        return None
     result = await _figures(
         context, max(1, min(action.days, MAX_DAYS)), None if action.scope == "city" else shops
     )
+    return query, query.message, tr, action, result
+
+
+async def export_csv(update: Update, context: Ctx) -> None:
+    """Send the figures as a CSV file."""
+    requested = await _requested_figures(update, context, cb.StatsCsv)
+    if requested is None:
+        return
+    query, message, _tr, action, result = requested
     await query.answer()
     name = f"gongbae-{action.scope}-{result.start.isoformat()}-{result.end.isoformat()}.csv"
-    await query.message.reply_document(stats.to_csv(result), filename=name)
+    await message.reply_document(stats.to_csv(result), filename=name)
+
+
+def chart_labels(result: stats.Figures, tr: Translator, scope: str) -> stats_chart.ChartLabels:
+    """The chart's words in the user's language."""
+    title = tr("gongbae statistics") if scope == "city" else tr("Your sales")
+    period = tr("{start} to {end}", start=result.start.isoformat(), end=result.end.isoformat())
+    return stats_chart.ChartLabels(
+        title=f"{title}\n{period}",
+        sales=tr("Sales (won)"),
+        orders=tr("Orders"),
+        empty=tr("No orders in this period"),
+    )
+
+
+async def export_chart(update: Update, context: Ctx) -> None:
+    """Send the figures as a PNG chart: sales per day as bars, orders per day as a line."""
+    requested = await _requested_figures(update, context, cb.StatsChart)
+    if requested is None:
+        return
+    query, message, tr, action, result = requested
+    await query.answer()
+    labels = chart_labels(result, tr, action.scope)
+    png = await asyncio.to_thread(stats_chart.render_png, result, labels)
+    await message.reply_photo(png, caption=escape(labels.title.replace("\n", " · ")))
 
 
 HANDLERS = [
     CommandHandler("stats", city_stats),
     CommandHandler("sales", shop_sales),
     CallbackQueryHandler(export_csv, pattern=cb.StatsCsv.pattern()),
+    CallbackQueryHandler(export_chart, pattern=cb.StatsChart.pattern()),
 ]

@@ -1,6 +1,7 @@
 """After delivery and beyond: 꿀맛 평가 with the owner's reply, MY배달, 다시 주문, cancelling."""
 
 from bot.runner import Stack
+from handlers import callbacks as cb
 from tests.e2e.harness import ChatClient
 from tests.e2e.test_order_loop import JIYOUNG, OWNER, order_to_payment, pay, until
 
@@ -79,3 +80,32 @@ async def test_stats_for_staff_and_sales_for_the_shop(stack: Stack, chat: ChatCl
     [sales] = await chat.send(OWNER, "/sales")
     assert "우리 가게 매출" in (sales.text or "")
     assert "주문: 1건" in (sales.text or "")
+
+
+async def test_stats_chart_for_staff_and_for_the_shop(stack: Stack, chat: ChatClient) -> None:
+    await delivered_order(stack, chat)
+    await chat.send("staff-seo", "/stats 30")
+    assert "📈 차트 보기" in chat.buttons("staff-seo")
+    await chat.press("staff-seo", "📈 차트 보기")
+    photo = chat.sandbox.bot_messages(chat.user_id("staff-seo"))[-1].photo
+    assert photo is not None
+    assert photo.data is not None
+    assert photo.data.startswith(b"\x89PNG")
+    assert (photo.width, photo.height) == (800, 450)
+    assert len(photo.data) < 150_000
+    # the shop's owner gets a chart of the shop's own sales
+    [sales] = await chat.send(OWNER, "/sales 7")
+    await chat.press(OWNER, "📈 차트 보기")
+    shop_photo = chat.sandbox.bot_messages(chat.user_id(OWNER))[-1].photo
+    assert shop_photo is not None
+    assert shop_photo.data is not None
+    assert shop_photo.data.startswith(b"\x89PNG")
+    # but not the city's chart, even with a forged button
+    before = len(chat.sandbox.bot_messages(chat.user_id(OWNER)))
+    await chat.press_data(
+        OWNER,
+        sales.message_id,
+        cb.StatsChart(30, "city").pack(stack.deps.signer, chat.user_id(OWNER)),
+    )
+    assert chat.answers(OWNER)[-1] == "구청 담당자만 쓸 수 있는 명령이에요."
+    assert len(chat.sandbox.bot_messages(chat.user_id(OWNER))) == before
