@@ -443,6 +443,17 @@ class Sandbox:
             fields.update(text=caption, html=markup.render_html(caption))
         return self._user_message(user_id, **fields)
 
+    def send_photo(
+        self, user_id: int, data: bytes, *, caption: str | None = None
+    ) -> dict[str, Any]:
+        """Send a picture from the user (PNG, JPEG...); return the update."""
+        self.user(user_id)
+        stored = self.files.add(folder="photos", data=data)
+        fields: dict[str, Any] = {"photo": stored}
+        if caption:
+            fields.update(text=caption, html=markup.render_html(caption))
+        return self._user_message(user_id, **fields)
+
     def press(
         self, user_id: int, message_id: int, callback_data: str, *, strict: bool = True
     ) -> dict[str, Any]:

@@ -48,6 +48,11 @@ class ChatClient:
         chat_id = self.user_id(who)
         return await self._handled(chat_id, self.sandbox.send_document(chat_id, filename, data))
 
+    async def send_photo(self, who: int | str, data: bytes) -> list[MessageRecord]:
+        """Send a picture as the persona; return the bot's new or edited messages."""
+        chat_id = self.user_id(who)
+        return await self._handled(chat_id, self.sandbox.send_photo(chat_id, data))
+
     async def press(self, who: int | str, label: str) -> list[MessageRecord]:
         """Press the newest inline button labelled `label`; return what changed."""
         chat_id = self.user_id(who)

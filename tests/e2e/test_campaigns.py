@@ -208,3 +208,81 @@ async def test_campaign_to_a_thousand_residents(city: tuple[Stack, list[datetime
     report_text = chat.last(STAFF).text or ""
     assert "799" in report_text
     assert stack.sandbox.refused[429] == 0
+
+
+def png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (64, 48), (240, 120, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def test_scheduled_campaign_with_a_picture(stack: Stack, chat: ChatClient) -> None:
+    """Staff add a picture and a typed time; residents get a photo ad when it is due."""
+    clock = [datetime(2026, 11, 27, 19, 0, tzinfo=SEOUL)]
+    stack.deps.clock = lambda: clock[0]
+    async with stack.deps.sessions.begin() as session:
+        for persona in (700001, 700002):
+            await users.set_consent(
+                session, telegram_id=persona, kind="marketing", given=True, now=clock[0]
+            )
+    [refused] = await chat.send("resident-alex", "/campaign")
+    assert "for the city's staff" in (refused.text or "")
+
+    await chat.send(STAFF, "/campaign")
+    [too_long] = await chat.send(STAFF, "가" * 701)
+    assert "701자" in (too_long.text or "")
+    await chat.send(STAFF, "금요일 밤 족발 할인")
+    await chat.send(STAFF, "Friday night jokbal sale")
+    [ask_picture] = await chat.send(STAFF, "그림 없이 갈게요")  # text where a picture is asked
+    assert "사진으로" in (ask_picture.text or "")
+    shown = await chat.send_photo(STAFF, png())
+    assert "🖼 이미지: 있음" in (shown[-1].text or "")
+    assert "2명" in (shown[-1].text or "")  # 지영 and Alex agreed to ads
+
+    # a resident cannot press the staff's buttons, even with the data copied
+    panel = chat.last(STAFF)
+    data = panel.buttons()[-1][0]["callback_data"]
+    await chat.press_data("resident-alex", refused.message_id, data)
+    assert "no longer valid" in chat.answers("resident-alex")[-1]
+
+    await chat.press(STAFF, "⏰ 예약")
+    await chat.press(STAFF, "⌨ 날짜와 시간 직접 쓰기")
+    [past] = await chat.send(STAFF, "2026-11-27 18:00")
+    assert "앞으로의" in (past.text or "")
+    scheduled = await chat.send(STAFF, "내일 10:00")
+    assert "⏰ 2026-11-28 10:00에 보내요" in (scheduled[-1].text or "")
+    assert "예약됨" in (scheduled[-1].text or "")
+
+    jiyoung = chat.user_id("resident-jiyoung")
+    before = len(chat.sandbox.bot_messages(jiyoung))
+    broadcaster = stack.application.bot_data["broadcaster"]
+    await broadcaster.round()
+    assert len(chat.sandbox.bot_messages(jiyoung)) == before  # not yet
+
+    clock[0] = datetime(2026, 11, 28, 10, 0, 1, tzinfo=SEOUL)
+    alex = chat.user_id("resident-alex")
+
+    def both_have_it() -> bool:
+        return all(
+            any((m.text or "").startswith("(광고)") for m in chat.sandbox.bot_messages(who))
+            for who in (jiyoung, alex)
+        )
+
+    await settle(stack, both_have_it)
+    ad = chat.sandbox.bot_messages(jiyoung)[-1]
+    assert ad.photo is not None
+    assert (ad.text or "").startswith("(광고) 공배 · 인천 서구")
+    alex_ad = chat.sandbox.last_bot_message(chat.user_id("resident-alex"))
+    assert alex_ad is not None
+    assert "Friday night jokbal sale" in (alex_ad.text or "")
+    await chat.press("resident-alex", "🔕 Stop ads")
+    assert "no more ads" in chat.answers("resident-alex")[-1]
+    assert [b["text"] for row in chat.last("resident-alex").buttons() for b in row] == [
+        "🛍 Order now"
+    ]
+    await settle(stack, lambda: "✅" in (chat.last(STAFF).text or ""))
+    assert "보냄 2" in (chat.last(STAFF).text or "")
