@@ -96,6 +96,7 @@ def report_text(report: Report, tr: Translator) -> str:
         tr("✅ <b>Campaign #{id}</b> finished", id=report.campaign_id),
         tr("Recipients: {n}", n=tr.number(report.total)),
         *counts(report, tr),
-        tr("Coupons redeemed so far: {n}", n=tr.number(report.redeemed)),
     ]
+    if report.has_coupon:
+        rows.append(tr("Coupons redeemed so far: {n}", n=tr.number(report.redeemed)))
     return "\n".join(rows)

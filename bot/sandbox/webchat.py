@@ -1,5 +1,7 @@
 """Web chat routes: a page to play several personas side by side against the bot."""
 
+import base64
+import binascii
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,11 @@ from starlette.staticfiles import StaticFiles
 
 from bot.sandbox import longpoll
 from bot.sandbox.errors import SandboxError
+from bot.sandbox.files import sniff_mime
 from bot.sandbox.records import SandboxUser
 from bot.sandbox.state import Sandbox
+
+MAX_UPLOAD = 5_000_000  # bytes of one file sent from the web chat
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +122,22 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
             return _error(str(err))
         return JSONResponse({"ok": True, "update_id": update["update_id"]})
 
+    async def upload(request: Request) -> Response:
+        """Send a file as a persona: a picture becomes a photo, anything else a document."""
+        try:
+            body, user = await body_user(request)
+            data = base64.b64decode(str(body.get("data") or ""), validate=True)
+            if not data or len(data) > MAX_UPLOAD:
+                raise SandboxError(f"a file of 1 byte to {MAX_UPLOAD:,} bytes is expected")
+            name = str(body.get("filename") or "file")[:128]
+            if sniff_mime(data) is not None:
+                update = sandbox.send_photo(user.id, data)
+            else:
+                update = sandbox.send_document(user.id, name, data)
+        except (SandboxError, binascii.Error, ValueError) as err:
+            return _error(f"cannot upload: {err}")
+        return JSONResponse({"ok": True, "update_id": update["update_id"]})
+
     async def block(request: Request) -> Response:
         """Block or unblock the bot as a persona."""
         try:
@@ -157,6 +178,7 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
         Route("/sandbox/api/contact", contact, methods=["POST"]),
         Route("/sandbox/api/location", location, methods=["POST"]),
         Route("/sandbox/api/block", block, methods=["POST"]),
+        Route("/sandbox/api/upload", upload, methods=["POST"]),
         Route("/sandbox/api/chat/{user_id}", chat, methods=["GET"]),
         Route("/sandbox/photo/{file_id}", photo, methods=["GET"]),
         Mount("/sandbox/static", app=StaticFiles(directory=STATIC), name="sandbox-static"),

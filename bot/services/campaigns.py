@@ -88,6 +88,7 @@ class Report:
     waiting: int  # pending, of which `morning` wait for 08:00
     morning: int
     redeemed: int  # campaign coupons used on paid orders so far
+    has_coupon: bool = False
 
     @property
     def handled(self) -> int:
@@ -452,6 +453,7 @@ async def report(session: AsyncSession, campaign_id: int, *, now: datetime) -> R
         counts.get(RecipientStatus.PENDING, 0) + counts.get(RecipientStatus.SENDING, 0),
         morning or 0,
         redeemed or 0,
+        campaign.coupon_id is not None,
     )
 
 

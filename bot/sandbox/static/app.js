@@ -88,6 +88,12 @@ function addColumn(key) {
       .then((data) => { state.blocked = data.blocked; renderStatus(state, null); })
       .catch((err) => toast(state, err.message, "error"));
   });
+  const file = node.querySelector(".file");
+  node.querySelector(".attach").addEventListener("click", () => file.click());
+  file.addEventListener("change", () => {
+    if (file.files.length) sendFile(state, file.files[0]);
+    file.value = "";
+  });
   node.querySelector(".slash").addEventListener("click", () => {
     state.commands.hidden = !state.commands.hidden;
   });
@@ -112,6 +118,19 @@ async function sendText(state, text) {
   state.input.value = "";
   try {
     await post("/sandbox/api/send", { user_id: state.persona.user_id, text });
+  } catch (err) {
+    toast(state, err.message, "error");
+  }
+}
+
+async function sendFile(state, file) {
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    await post("/sandbox/api/upload", { user_id: state.persona.user_id, filename: file.name, data: btoa(binary) });
   } catch (err) {
     toast(state, err.message, "error");
   }
