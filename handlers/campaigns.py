@@ -334,6 +334,8 @@ async def act(update: Update, context: Ctx) -> None:
             elif name == "ask":
                 if not draft.text_ko or not draft.text_en:
                     raise CampaignState("texts missing")
+                if not draft.reach:
+                    raise CampaignState("nobody")
                 text = confirm_view(draft, deps.now(), deps.settings.tz, tr, kb)
             elif name == "go":
                 count = await campaigns.start(
@@ -351,11 +353,17 @@ async def act(update: Update, context: Ctx) -> None:
             else:
                 raise NotFound("campaign action", None)
     except CampaignState as err:
-        answer = (
-            tr("Write both the Korean and the English text first (✏️ Texts).")
-            if err.reason == "texts missing"
-            else tr("This campaign has started or was discarded; it cannot be changed any more.")
-        )
+        if err.reason == "texts missing":
+            answer = tr("Write both the Korean and the English text first (✏️ Texts).")
+        elif err.reason == "nobody":
+            answer = tr(
+                "No resident who agreed to ads matches this audience. Change the filters "
+                "(👥 Audience)."
+            )
+        else:
+            answer = tr(
+                "This campaign has started or was discarded; it cannot be changed any more."
+            )
         await query.answer(answer, show_alert=True)
         return
     except ValueError:
