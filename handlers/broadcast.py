@@ -9,13 +9,14 @@ Progress is one staff message, edited; a report follows when the campaign is don
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from datetime import timedelta
+from html import unescape
 from typing import TYPE_CHECKING
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.i18n import Translator
 from bot.services import broadcast, campaigns, catalog, users
 from bot.services.broadcast import Send
 from bot.services.errors import CampaignState
@@ -30,33 +31,43 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+CAPTION_LIMIT = 1024
 PER_CHAT_GAP = 1.0  # seconds between two messages to one chat
 IN_FLIGHT = 8
 BATCH = 16  # recipients claimed at a time: few are held if the process dies
 
 
-async def sender_name(deps: Deps, tr: Translator) -> str:
-    """Who sends the ads: the service and the region, in the reader's language."""
+async def region_names(deps: Deps) -> tuple[str, str]:
+    """The region's Korean and English names, for the sender line of ads."""
     async with deps.sessions() as session:
         region = await catalog.region(session)
-    return tr("gongbae · {region}", region=tr.pick(region.name, region.name_en))
+    return region.name, region.name_en
 
 
-async def send_ad(bot: "Bot", deps: Deps, send: Send) -> None:
-    """Send one ad in the recipient's language (a photo with a caption when it has one)."""
+def caption_fits(html_text: str) -> bool:
+    """Whether a text fits a photo caption (1,024 UTF-16 units once the markup is parsed)."""
+    plain = unescape(re.sub(r"<[^>]+>", "", html_text))
+    return len(plain.encode("utf-16-le")) // 2 <= CAPTION_LIMIT
+
+
+async def send_ad(bot: "Bot", deps: Deps, send: Send, region: tuple[str, str]) -> None:
+    """Send one ad in the recipient's language: a photo with the ad as its caption, or, when
+    the ad is too long for a caption, the photo and then the ad."""
     tr = deps.i18n.translator(send.locale, send.language_code)
     text = ad_text(
         tr,
-        sender=await sender_name(deps, tr),
+        sender=tr("gongbae · {region}", region=tr.pick(*region)),
         text=tr.pick(send.text_ko, send.text_en),
         coupon=send.coupon,
         contact=deps.settings.ad_sender_contact,
     )
     markup = ad_keyboard(tr, Keyboard(deps.signer, send.chat_id)).markup()
-    if send.image:
+    if send.image and caption_fits(text):
         await bot.send_photo(send.chat_id, send.image, caption=text, reply_markup=markup)
-    else:
-        await bot.send_message(send.chat_id, text, reply_markup=markup)
+        return
+    if send.image:
+        await bot.send_photo(send.chat_id, send.image)
+    await bot.send_message(send.chat_id, text, reply_markup=markup)
 
 
 class Broadcaster:
@@ -77,6 +88,8 @@ class Broadcaster:
         self._paused_until = 0.0
         self._last_to_chat: dict[int, float] = {}
         self._shown: dict[int, tuple[float, str]] = {}
+        self._region: tuple[str, str] | None = None
+        self._stopping = False
 
     @property
     def deps(self) -> Deps:
@@ -103,6 +116,7 @@ class Broadcaster:
 
     async def stop(self) -> None:
         """Stop taking recipients and let the messages in flight finish and be recorded."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -111,20 +125,24 @@ class Broadcaster:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 worked = await self.round()
             except Exception:  # keep sending; the rows stay for the next round
                 logger.exception("Broadcast round failed")
                 worked = False
-            if worked:
-                continue
-            self.wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), self.idle)
+            if not worked and not self.wakeup.is_set():
+                # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow the
+                # cancellation that stop() sends when the event is set at the same moment
+                waiter = asyncio.ensure_future(self.wakeup.wait())
+                try:
+                    await asyncio.wait({waiter}, timeout=self.idle)
+                finally:
+                    waiter.cancel()
 
     async def round(self) -> bool:
         """Start due campaigns, send about a second's worth of ads, update progress."""
+        self.wakeup.clear()  # a wake-up from now on calls for another round
         await self.start_due()
         deps = self.deps
         async with deps.sessions.begin() as session:
@@ -149,6 +167,9 @@ class Broadcaster:
     def _done(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
         self._slots.release()
+        if not task.cancelled() and task.exception() is not None:
+            # the row stays SENDING; run_timers puts it back after the lease
+            logger.error("Ad delivery failed", exc_info=task.exception())
 
     async def _pace(self) -> None:
         """Wait for the next send slot (1/rate apart) and for any 429 pause to end."""
@@ -158,7 +179,9 @@ class Broadcaster:
             if wait <= 0:
                 break
             await asyncio.sleep(wait)
-        self._next_slot = max(now, self._next_slot) + 1.0 / self.rate
+        interval = 1.0 / self.rate
+        # keep the cadence when a sleep wakes a little late (else every slot drifts)
+        self._next_slot = max(now - interval, self._next_slot) + interval
 
     async def _chat_gap(self, chat_id: int) -> None:
         last = self._last_to_chat.get(chat_id)
@@ -176,8 +199,20 @@ class Broadcaster:
     async def _deliver(self, send: Send) -> None:
         deps = self.deps
         await self._chat_gap(send.chat_id)
+        now = deps.now()
+        async with deps.sessions.begin() as session:
+            if campaigns.quiet(now, deps.settings.tz) and not send.night_consent:
+                # quiet hours began while it waited for its turn
+                await broadcast.release(
+                    session, send.recipient_id, morning=(now, deps.settings.tz)
+                )
+                return
+            if not await broadcast.sending_now(session, send.recipient_id, now=now):
+                return  # recovered by another sender meanwhile, or settled
+        if self._region is None:
+            self._region = await region_names(deps)
         try:
-            await send_ad(self.application.bot, deps, send)
+            await send_ad(self.application.bot, deps, send, self._region)
         except RetryAfter as err:
             self.retry_afters += 1
             wait = err.retry_after
@@ -195,18 +230,21 @@ class Broadcaster:
             async with deps.sessions.begin() as session:
                 await broadcast.failed(session, send.recipient_id, error=str(err))
             return
-        except TelegramError as err:
+        except Exception as err:  # network trouble, or a bug: try again later, keep going
+            logger.warning("Ad to chat %s not sent: %r", send.chat_id, err)
             async with deps.sessions.begin() as session:
                 await broadcast.retry(
                     session,
                     send.recipient_id,
                     now=deps.now(),
                     delay=2.0**send.attempts,
-                    error=str(err),
+                    error=repr(err),
                 )
             return
         async with deps.sessions.begin() as session:
-            await broadcast.sent(session, send.recipient_id, now=deps.now())
+            await broadcast.sent(
+                session, send.recipient_id, now=deps.now(), coupon=send.coupon is not None
+            )
 
     async def start_due(self) -> None:
         """Start scheduled campaigns whose time has come (once, whichever instance wins)."""

@@ -368,11 +368,15 @@ class CampaignAction(Callback):
 
 @dataclass(frozen=True)
 class StopAds(Callback):
+    """🔕 under an ad: withdraw advertising consent."""
+
     prefix = "sa"
 
 
 @dataclass(frozen=True)
 class StatsChart(Callback):
+    """📈 under /stats or /sales: the period's chart as a PNG."""
+
     prefix = "sg"
     days: int
     scope: str
@@ -384,3 +388,4 @@ class MenuFile(Callback):
 
     prefix = "mf"
     apply: int
+    file: str  # the start of the file's fingerprint: a button applies only its own preview

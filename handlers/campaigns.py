@@ -5,19 +5,21 @@ and then shows one panel; every change comes back to it. Typed answers arrive th
 handlers/prompts.py; a picture through the photo handler here.
 """
 
+import logging
 from datetime import UTC, datetime
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services import campaigns, users
 from bot.services.broadcast import CouponNote, Send
 from bot.services.campaigns import AWAIT_EN, AWAIT_IMAGE, AWAIT_KO, AWAIT_TIME, Audience
-from bot.services.errors import CampaignState, NotAllowed, NotFound
+from bot.services.errors import BadAdText, CampaignState, NotAllowed, NotFound, TimeInPast
 from handlers import callbacks as cb
 from handlers.ads import progress_text, report_text
-from handlers.broadcast import send_ad
+from handlers.broadcast import region_names, send_ad
 from handlers.campaign_views import (
     STATUS_NAMES,
     audience_view,
@@ -29,12 +31,29 @@ from handlers.campaign_views import (
 from handlers.context import Ctx
 from handlers.render import Keyboard
 
-STAFF_ONLY = "This command is for the city's staff."
+logger = logging.getLogger(__name__)
+STAFF_ONLY = N_("This command is for the city's staff.")
 
 
 async def _is_staff(context: Ctx, telegram_id: int) -> bool:
     async with context.deps.sessions() as session:
         return await users.role_of(session, telegram_id) == "staff"
+
+
+def state_text(err: CampaignState, tr: Translator) -> str:
+    """Why a campaign cannot do what was asked."""
+    if err.reason == "texts missing":
+        return tr("Write both the Korean and the English text first (✏️ Texts).")
+    if err.reason == "nobody":
+        return tr(
+            "No resident who agreed to ads matches this audience. Change the filters "
+            "(👥 Audience)."
+        )
+    if err.reason == "coupon":
+        return tr(
+            "The coupon is no longer valid or its budget is spent. Choose another (🎟 Coupon)."
+        )
+    return tr("This campaign has started or was discarded; it cannot be changed any more.")
 
 
 def _ask_ko(tr: Translator, campaign_id: int) -> str:
@@ -162,25 +181,28 @@ async def typed(update: Update, context: Ctx, awaiting: str, data: dict[str, obj
                     )
                 else:
                     await campaigns.stop_asking(session, telegram_id=user.id)
-    except ValueError as err:
-        if str(err) == "long":
+    except BadAdText as err:
+        if err.reason == "long":
             await message.reply_text(
                 tr(
                     "That is {n} characters; an ad may have at most {max}. "
                     "Please shorten it and send it again.",
-                    n=len(message.text.strip()),
+                    n=err.length,
                     max=campaigns.MAX_TEXT,
                 )
             )
         else:
             await message.reply_text(tr("Please send the text of the ad."))
         return
-    except CampaignState:
+    except (NotAllowed, NotFound):
         async with deps.sessions.begin() as session:
             await campaigns.stop_asking(session, telegram_id=user.id)
-        await message.reply_text(
-            tr("This campaign has started or was discarded; it cannot be changed any more.")
-        )
+        await message.reply_text(tr(STAFF_ONLY))
+        return
+    except CampaignState as err:
+        async with deps.sessions.begin() as session:
+            await campaigns.stop_asking(session, telegram_id=user.id)
+        await message.reply_text(state_text(err, tr))
         return
     if awaiting == AWAIT_KO:
         await message.reply_text(
@@ -204,9 +226,15 @@ async def picture(update: Update, context: Ctx) -> None:
         return
     async with context.deps.sessions() as session:
         awaiting, data = await users.expected(session, user.id)
-    if awaiting != AWAIT_IMAGE:
-        return
     tr = await context.translator_for(user)
+    if awaiting != AWAIT_IMAGE:
+        await message.reply_text(
+            tr(
+                "I cannot read files here. To order, just write what you would like, "
+                "or browse the shops with /start."
+            )
+        )
+        return
     campaign_id = int(data.get("campaign", 0))
     try:
         async with context.deps.sessions.begin() as session:
@@ -217,10 +245,11 @@ async def picture(update: Update, context: Ctx) -> None:
                 image=message.photo[-1].file_id,
             )
             await campaigns.stop_asking(session, telegram_id=user.id)
-    except CampaignState:
-        await message.reply_text(
-            tr("This campaign has started or was discarded; it cannot be changed any more.")
-        )
+    except CampaignState as err:
+        await message.reply_text(state_text(err, tr))
+        return
+    except (NotAllowed, NotFound):
+        await message.reply_text(tr(STAFF_ONLY))
         return
     await show(context, tr, message.chat_id, campaign_id, user.id)
 
@@ -235,6 +264,7 @@ async def test_send(context: Ctx, chat_id: int, user_id: int, campaign_id: int) 
         offer = {c.id: c for c in await campaigns.coupons_on_offer(session, now=None)}
     coupon = offer.get(draft.coupon_id) if draft.coupon_id else None
     note = CouponNote(coupon.name, coupon.name_en, coupon.valid_to) if coupon else None
+    region = await region_names(deps)
     for locale in ("ko", "en"):
         await send_ad(
             context.bot,
@@ -251,6 +281,7 @@ async def test_send(context: Ctx, chat_id: int, user_id: int, campaign_id: int) 
                 note,
                 0,
             ),
+            region,
         )
 
 
@@ -267,8 +298,8 @@ async def act(update: Update, context: Ctx) -> None:
     kb = Keyboard(deps.signer, message.chat_id)
     try:
         if name == "panel":
-            await query.answer()
             await show(context, tr, message.chat_id, cid, user.id, edit=message)
+            await query.answer()
             return
         async with deps.sessions.begin() as session:
             draft = await campaigns.draft(
@@ -353,27 +384,24 @@ async def act(update: Update, context: Ctx) -> None:
             else:
                 raise NotFound("campaign action", None)
     except CampaignState as err:
-        if err.reason == "texts missing":
-            answer = tr("Write both the Korean and the English text first (✏️ Texts).")
-        elif err.reason == "nobody":
-            answer = tr(
-                "No resident who agreed to ads matches this audience. Change the filters "
-                "(👥 Audience)."
-            )
-        else:
-            answer = tr(
-                "This campaign has started or was discarded; it cannot be changed any more."
-            )
-        await query.answer(answer, show_alert=True)
+        await query.answer(state_text(err, tr), show_alert=True)
         return
-    except ValueError:
+    except TimeInPast:
         await query.answer(tr("That time has passed. Please choose another."), show_alert=True)
         return
     except NotAllowed:
         await query.answer(tr(STAFF_ONLY), show_alert=True)
         return
     if name == "test":
-        await test_send(context, message.chat_id, user.id, cid)
+        try:
+            await test_send(context, message.chat_id, user.id, cid)
+        except TelegramError as err:
+            logger.warning("Test send of campaign %s failed: %s", cid, err)
+            await query.answer(
+                tr("Telegram did not take the test message. Check the picture and try again."),
+                show_alert=True,
+            )
+            return
         await query.answer(tr("Sent to you in Korean and English, just as residents will see it."))
         return
     await query.answer()

@@ -11,13 +11,21 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.i18n import Translator
-from bot.services import menu_upload, users
+from bot.services import menu_pack, menu_upload, users
 from bot.services.errors import InvalidMenuPack, NotAllowed
 from handlers import callbacks as cb
 from handlers.context import Ctx
 from handlers.render import Keyboard
 
 MAX_LISTED = 12
+
+
+def problem_line(problem: str, tr: Translator) -> str:
+    """One problem, "where: why", with a known reason in the reader's language."""
+    where, sep, why = problem.partition(": ")
+    if sep and why in menu_pack.REASONS:
+        return f"{where}: {tr(why)}"
+    return problem
 
 
 def problems_text(problems: list[str], tr: Translator) -> str:
@@ -29,7 +37,7 @@ def problems_text(problems: list[str], tr: Translator) -> str:
             len(problems),
         )
     ]
-    rows += [f"• {escape(p)}" for p in problems[:MAX_LISTED]]
+    rows += [f"• {escape(problem_line(p, tr))}" for p in problems[:MAX_LISTED]]
     if len(problems) > MAX_LISTED:
         rows.append(tr("… and {n} more.", n=len(problems) - MAX_LISTED))
     rows.append(tr("Fix the file and send it again."))
@@ -121,7 +129,8 @@ async def received(update: Update, context: Ctx) -> None:
                 menu_upload.AWAIT_CONFIRM,
                 {"file_id": document.file_id, "name": name, "digest": menu_upload.digest(data)},
             )
-        kb.row((tr("✅ Apply"), cb.MenuFile(1)), (tr("✖ Cancel"), cb.MenuFile(0)))
+        mark = menu_upload.digest(data)[:8]
+        kb.row((tr("✅ Apply"), cb.MenuFile(1, mark)), (tr("✖ Cancel"), cb.MenuFile(0, mark)))
     await message.reply_text(preview_text(found, tr), reply_markup=kb.markup())
 
 
@@ -133,26 +142,25 @@ async def confirm(update: Update, context: Ctx) -> None:
     message = query.message
     action = cb.MenuFile.unpack(query.data or "", context.deps.signer, message.chat_id)
     tr = await context.translator_for(user)
-    async with context.deps.sessions.begin() as session:
+    expired = tr("This preview has expired. Please send the file again.")
+    async with context.deps.sessions() as session:
         awaiting, data = await users.expected(session, user.id)
-        if awaiting == menu_upload.AWAIT_CONFIRM:
-            users.forget(await users.get(session, user.id))
-    if awaiting != menu_upload.AWAIT_CONFIRM:
-        await query.answer(
-            tr("This preview has expired. Please send the file again."), show_alert=True
-        )
+    if awaiting != menu_upload.AWAIT_CONFIRM or not str(data.get("digest", "")).startswith(
+        action.file
+    ):
+        await query.answer(expired, show_alert=True)
         await query.edit_message_reply_markup(None)
         return
     if not action.apply:
+        async with context.deps.sessions.begin() as session:
+            users.forget(await users.get(session, user.id))
         await query.answer()
         await message.edit_text(tr("Nothing was changed."))
         return
     file = await context.bot.get_file(str(data["file_id"]))
     content = bytes(await file.download_as_bytearray())
     if menu_upload.digest(content) != data.get("digest"):
-        await query.answer(
-            tr("This preview has expired. Please send the file again."), show_alert=True
-        )
+        await query.answer(expired, show_alert=True)
         return
     try:
         async with context.deps.sessions.begin() as session:
@@ -160,11 +168,10 @@ async def confirm(update: Update, context: Ctx) -> None:
                 session, telegram_id=user.id, filename=str(data["name"]), data=content
             )
             await menu_upload.apply(session, merchant, pack)
+            users.forget(await users.get(session, user.id))
             name = tr.pick(merchant.name, merchant.name_en)
     except (InvalidMenuPack, NotAllowed):
-        await query.answer(
-            tr("This preview has expired. Please send the file again."), show_alert=True
-        )
+        await query.answer(expired, show_alert=True)
         return
     await context.deps.load_menu_index()  # the parser learns the new menu
     await query.answer(tr("Menu updated."))

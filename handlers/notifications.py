@@ -229,8 +229,13 @@ class OutboxSender:
             if sent:
                 continue
             self.deps.outbox_wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.deps.outbox_wakeup.wait(), self.interval)
+            # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow stop()'s
+            # cancellation when the event is set at the same moment
+            waiter = asyncio.ensure_future(self.deps.outbox_wakeup.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=self.interval)
+            finally:
+                waiter.cancel()
 
     async def drain_once(self) -> int:
         """Send the due messages once; return how many were handled."""

@@ -1,10 +1,11 @@
 """The recipients of a sending campaign, one row each: claimed, sent, blocked, failed.
 
-A row is claimed (SENDING, committed, with the time as a lease) just before its message goes
-out and marked SENT right after, in the transaction that also issues the campaign coupon.
-A sender that dies leaves at most the rows it had in flight as SENDING; `recover` puts them
-back after the lease, so nothing is skipped (a message whose send succeeded but whose mark
-was lost with the process goes out again: at most one per message in flight).
+A row is claimed (SENDING, committed), its lease renewed right before the send, and marked
+SENT right after, in the transaction that puts the campaign coupon in the account; outcomes
+apply only to a row still SENDING. A sender that dies leaves at most the rows it had claimed
+as SENDING; `recover` puts them back after the lease, so nothing is skipped (a message whose send
+succeeded but whose mark was lost with the process goes out again: at most one per
+message in flight).
 
 The law is applied at claim time, on the resident's current consents: withdrawn consent
 -> OPTED_OUT; quiet hours without night-time consent -> wait until 08:00.
@@ -14,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import campaigns, coupons
 from models.base import CampaignStatus, RecipientStatus
 from models.campaign import Campaign, CampaignRecipient
-from models.coupon import Coupon
+from models.coupon import Coupon, IssuedCoupon
 from models.user import User
 
 MAX_ATTEMPTS = 5
@@ -49,6 +50,7 @@ class Send:
     image: str | None
     coupon: CouponNote | None
     attempts: int
+    night_consent: bool = False
 
 
 async def claim(
@@ -72,7 +74,6 @@ async def claim(
         )
     ).all()
     night = campaigns.quiet(now, tz)
-    coupon_notes: dict[int, CouponNote | None] = {}
     batch = []
     for recipient, user, campaign in rows:
         if not user.marketing_consent or user.forgotten_at is not None:
@@ -82,12 +83,10 @@ async def claim(
             recipient.status = RecipientStatus.BLOCKED
             continue
         if night and not user.night_consent:
-            recipient.not_before = campaigns.next_morning(now, tz)
+            defer_to_morning(recipient, now, tz)
             continue
         recipient.status, recipient.claimed_at = RecipientStatus.SENDING, now
         recipient.attempts += 1
-        if campaign.id not in coupon_notes:
-            coupon_notes[campaign.id] = await _coupon_note(session, campaign.coupon_id)
         batch.append(
             Send(
                 recipient.id,
@@ -98,51 +97,116 @@ async def claim(
                 campaign.text_ko,
                 campaign.text_en,
                 campaign.image,
-                coupon_notes[campaign.id],
+                await _coupon(session, campaign, user.id, now),
                 recipient.attempts,
+                user.night_consent,
             )
         )
     await session.flush()
     return batch
 
 
-async def _coupon_note(session: AsyncSession, coupon_id: int | None) -> CouponNote | None:
-    coupon = await session.get(Coupon, coupon_id) if coupon_id else None
-    return CouponNote(coupon.name, coupon.name_en, coupon.valid_to) if coupon else None
+def defer_to_morning(recipient: CampaignRecipient, now: datetime, tz: ZoneInfo) -> None:
+    """Quiet hours and no night-time consent: wait until 08:00."""
+    recipient.status = RecipientStatus.PENDING
+    recipient.not_before, recipient.error = campaigns.next_morning(now, tz), campaigns.NIGHT
 
 
-async def sent(session: AsyncSession, recipient_id: int, *, now: datetime) -> None:
-    """Record a delivered ad and put its coupon in the resident's account."""
-    recipient = await session.get(CampaignRecipient, recipient_id, with_for_update=True)
-    if recipient is None or recipient.status == RecipientStatus.SENT:
+async def _coupon(
+    session: AsyncSession, campaign: Campaign, user_id: int, now: datetime
+) -> CouponNote | None:
+    """What the ad says about the campaign coupon: None when the resident will not get one
+    (the coupon is no longer valid, its budget is spent, or they hold as many as it allows).
+    The coupon itself is put in the account when the ad is recorded as sent."""
+    if campaign.coupon_id is None:
+        return None
+    coupon = await session.get(Coupon, campaign.coupon_id)
+    if coupon is None:
+        return None
+    note = CouponNote(coupon.name, coupon.name_en, coupon.valid_to)
+    if await _issued(session, campaign.id, user_id):  # a second try of the same ad
+        return note
+    if not coupon.valid_from <= now < coupon.valid_to or coupon.spent >= coupon.budget:
+        return None
+    held = await session.scalar(
+        select(func.count(IssuedCoupon.id)).where(
+            IssuedCoupon.coupon_id == coupon.id, IssuedCoupon.user_id == user_id
+        )
+    )
+    return note if (held or 0) < coupon.per_user_limit else None
+
+
+async def _issued(session: AsyncSession, campaign_id: int, user_id: int) -> bool:
+    found = await session.scalar(
+        select(IssuedCoupon.id).where(
+            IssuedCoupon.campaign_id == campaign_id, IssuedCoupon.user_id == user_id
+        )
+    )
+    return found is not None
+
+
+async def sending_now(session: AsyncSession, recipient_id: int, *, now: datetime) -> bool:
+    """Renew the lease right before the send; False when the row is no longer ours (a
+    recovery gave it to another sender, or it was settled)."""
+    result = await session.execute(
+        update(CampaignRecipient)
+        .where(
+            CampaignRecipient.id == recipient_id,
+            CampaignRecipient.status == RecipientStatus.SENDING,
+        )
+        .values(claimed_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def _settle(recipient_id: int, **values: object) -> Update:
+    """An outcome for a claimed row; it only applies while the row is still SENDING."""
+    return (
+        update(CampaignRecipient)
+        .where(
+            CampaignRecipient.id == recipient_id,
+            CampaignRecipient.status == RecipientStatus.SENDING,
+        )
+        .values(**values)
+    )
+
+
+async def sent(
+    session: AsyncSession, recipient_id: int, *, now: datetime, coupon: bool = False
+) -> None:
+    """Record a delivered ad and, when it promised one, put the coupon in the account."""
+    result = await session.execute(
+        _settle(recipient_id, status=RecipientStatus.SENT, sent_at=now, error=None)
+    )
+    if not result.rowcount or not coupon:
         return
-    recipient.status, recipient.sent_at, recipient.error = RecipientStatus.SENT, now, None
-    campaign = await session.get(Campaign, recipient.campaign_id)
-    if campaign is not None and campaign.coupon_id is not None:
-        coupon = await session.get(Coupon, campaign.coupon_id)
-        if coupon is not None:
+    recipient = await session.get(CampaignRecipient, recipient_id)
+    campaign = await session.get(Campaign, recipient.campaign_id) if recipient else None
+    if recipient is None or campaign is None or campaign.coupon_id is None:
+        return
+    if not await _issued(session, campaign.id, recipient.user_id):
+        found = await session.get(Coupon, campaign.coupon_id)
+        if found is not None:
             await coupons.issue(
-                session, coupon=coupon, user_id=recipient.user_id, campaign_id=campaign.id
+                session, coupon=found, user_id=recipient.user_id, campaign_id=campaign.id
             )
-    await session.flush()
 
 
 async def blocked(session: AsyncSession, recipient_id: int, *, now: datetime) -> None:
     """The resident blocked the bot (403): mark them, and send them nothing more."""
-    recipient = await session.get(CampaignRecipient, recipient_id)
-    if recipient is None:
-        return
-    recipient.status, recipient.error = RecipientStatus.BLOCKED, "blocked"
-    await session.execute(update(User).where(User.id == recipient.user_id).values(blocked_at=now))
+    result = await session.execute(
+        _settle(recipient_id, status=RecipientStatus.BLOCKED, error="blocked")
+    )
+    if result.rowcount:
+        user_id = select(CampaignRecipient.user_id).where(CampaignRecipient.id == recipient_id)
+        await session.execute(
+            update(User).where(User.id == user_id.scalar_subquery()).values(blocked_at=now)
+        )
 
 
 async def failed(session: AsyncSession, recipient_id: int, *, error: str) -> None:
     """Give up on one recipient (the chat is gone, the message cannot be sent)."""
-    await session.execute(
-        update(CampaignRecipient)
-        .where(CampaignRecipient.id == recipient_id)
-        .values(status=RecipientStatus.FAILED, error=error[:255])
-    )
+    await session.execute(_settle(recipient_id, status=RecipientStatus.FAILED, error=error[:255]))
 
 
 async def retry(
@@ -150,7 +214,7 @@ async def retry(
 ) -> None:
     """Send again after `delay` seconds; give up after MAX_ATTEMPTS."""
     recipient = await session.get(CampaignRecipient, recipient_id)
-    if recipient is None:
+    if recipient is None or recipient.status != RecipientStatus.SENDING:
         return
     recipient.error = error[:255]
     if recipient.attempts >= MAX_ATTEMPTS:
@@ -160,12 +224,18 @@ async def retry(
         recipient.not_before = now + timedelta(seconds=delay)
 
 
-async def release(session: AsyncSession, recipient_id: int) -> None:
-    """Put a claimed recipient back in line untouched (a 429: Telegram asked us to wait)."""
+async def release(
+    session: AsyncSession, recipient_id: int, *, morning: tuple[datetime, ZoneInfo] | None = None
+) -> None:
+    """Put a claimed recipient back in line untouched (a 429: Telegram asked us to wait; or,
+    with `morning`, quiet hours began before the send)."""
     recipient = await session.get(CampaignRecipient, recipient_id)
-    if recipient is not None and recipient.status == RecipientStatus.SENDING:
-        recipient.status = RecipientStatus.PENDING
-        recipient.attempts = max(0, recipient.attempts - 1)
+    if recipient is None or recipient.status != RecipientStatus.SENDING:
+        return
+    recipient.status = RecipientStatus.PENDING
+    recipient.attempts = max(0, recipient.attempts - 1)
+    if morning is not None:
+        defer_to_morning(recipient, *morning)
 
 
 async def recover(session: AsyncSession, *, before: datetime) -> int:

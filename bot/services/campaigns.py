@@ -18,7 +18,7 @@ from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import users
-from bot.services.errors import CampaignState, NotAllowed, NotFound
+from bot.services.errors import BadAdText, CampaignState, NotAllowed, NotFound, TimeInPast
 from models.base import CampaignStatus, RecipientStatus, Role
 from models.campaign import Campaign, CampaignRecipient
 from models.coupon import Coupon, IssuedCoupon
@@ -34,6 +34,7 @@ COUNTED = ("paid", "accepted", "dispatched", "delivered")
 # What the composer waits for from a staff member (kept with the user, see users.expect).
 AWAIT_KO, AWAIT_EN = "campaign_ko", "campaign_en"
 AWAIT_IMAGE, AWAIT_TIME = "campaign_image", "campaign_time"
+NIGHT = "night"  # a recipient's note while it waits for 08:00
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,9 @@ def clean_text(text: str) -> str:
     """An ad text as staff typed it, trimmed; refused when empty or too long."""
     text = text.strip()
     if not text:
-        raise ValueError("empty")
+        raise BadAdText("empty", 0)
     if len(text) > MAX_TEXT:
-        raise ValueError("long")
+        raise BadAdText("long", len(text))
     return text
 
 
@@ -320,7 +321,8 @@ async def schedule(
     campaign = await _campaign(session, campaign_id, lock=True)
     _check_ready(campaign)
     if at <= now:
-        raise ValueError("past")
+        raise TimeInPast(at.isoformat())
+    await _check_coupon(session, campaign, at)
     campaign.status, campaign.scheduled_at = CampaignStatus.SCHEDULED, at
     await session.flush()
 
@@ -352,6 +354,19 @@ async def discard(session: AsyncSession, *, campaign_id: int, telegram_id: int) 
         raise CampaignState("started")
 
 
+async def _check_coupon(session: AsyncSession, campaign: Campaign, at: datetime) -> None:
+    """A campaign's coupon must still be valid at `at` and have budget left."""
+    if campaign.coupon_id is None:
+        return
+    coupon = await session.get(Coupon, campaign.coupon_id)
+    if (
+        coupon is None
+        or not coupon.valid_from <= at < coupon.valid_to
+        or coupon.spent >= coupon.budget
+    ):
+        raise CampaignState("coupon")
+
+
 def _check_ready(campaign: Campaign) -> None:
     if campaign.status != CampaignStatus.DRAFT:
         raise CampaignState(str(campaign.status))
@@ -376,6 +391,7 @@ async def start(
         startable = [CampaignStatus.DRAFT]
         campaign = await _campaign(session, campaign_id)
         _check_ready(campaign)
+        await _check_coupon(session, campaign, now)
     else:
         startable = [CampaignStatus.SCHEDULED]
     values: dict[str, Any] = {"status": CampaignStatus.SENDING, "started_at": now}
@@ -434,6 +450,7 @@ async def report(session: AsyncSession, campaign_id: int, *, now: datetime) -> R
             CampaignRecipient.campaign_id == campaign_id,
             CampaignRecipient.status == RecipientStatus.PENDING,
             CampaignRecipient.not_before > now,
+            CampaignRecipient.error == NIGHT,
         )
     )
     redeemed = await session.scalar(

@@ -137,3 +137,16 @@ class CampaignState(ServiceError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"campaign: {reason}")
         self.reason = reason
+
+
+class BadAdText(ServiceError):
+    """An ad text that is empty or longer than an ad may be."""
+
+    def __init__(self, reason: str, length: int) -> None:
+        super().__init__(f"ad text {reason} ({length} characters)")
+        self.reason = reason
+        self.length = length
+
+
+class TimeInPast(ServiceError):
+    """A send time that has already passed."""

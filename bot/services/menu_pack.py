@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.i18n import N_
 from bot.services.errors import InvalidMenuPack
 from models.region import MenuItem, Merchant, OptionChoice, OptionGroup, Region
 
@@ -18,6 +19,33 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 HOURS_RE = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 Check = Callable[[Any], str | None]
+
+# The fixed reasons a problem gives after "path: ", marked for translation: the chat shows
+# them in the reader's language (paths and codes stay as they are in the file).
+REASONS = frozenset(
+    {
+        N_("must be a code of lowercase letters, digits and '-' (at most 64)"),
+        N_("must be a non-empty string"),
+        N_("must be at most 255 characters"),
+        N_("must be a string"),
+        N_("must be a positive integer"),
+        N_("must be an integer of 0 or more"),
+        N_("must be a list of non-empty strings"),
+        N_("must look like 11:00-24:00"),
+        N_("must be an object"),
+        N_("is required"),
+        N_("unknown field"),
+        N_("must be a non-empty list"),
+        N_("must be a list"),
+        N_("must not be greater than max"),
+        N_("must not exceed the number of choices"),
+        N_("item_code is required"),
+        N_("CSV must be saved as UTF-8"),
+        N_("send the menu as a .json or .csv file"),
+        N_("the file holds no shop"),
+        N_("must be a menu pack or one shop's object"),
+    }
+)
 
 
 def _code(value: Any) -> str | None:

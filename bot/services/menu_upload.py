@@ -347,8 +347,9 @@ def _wanted(data: dict[str, Any]) -> Any:
 
 
 async def apply(session: AsyncSession, merchant: Merchant, pack: dict[str, Any]) -> None:
-    """Write the menu in the caller's transaction (the shop keeps its place in the list)."""
-    position = merchant.position
+    """Write the menu in the caller's transaction (the shop keeps its place in the list and
+    whether it is listed at all)."""
+    position, active = merchant.position, merchant.active
     await menu_pack.import_pack(session, pack)
-    merchant.position = position
+    merchant.position, merchant.active = position, active
     await session.flush()

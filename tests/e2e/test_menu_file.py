@@ -19,7 +19,7 @@ async def test_owner_updates_the_menu_with_a_csv(stack: Stack, chat: ChatClient)
     refused = await chat.send_file(OWNER, "menu.csv", bad)
     text = refused[-1].text or ""
     assert "2개" in text  # two problems, all listed
-    assert "row 2 (fried).price" in text
+    assert "row 2 (fried).price: 1 이상의 정수여야 해요" in text
     assert "<b>x</b>" in text  # shown as written, not as markup
     assert not refused[-1].buttons()
 

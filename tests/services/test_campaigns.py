@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import broadcast, campaigns, coupons, users
 from bot.services.campaigns import Audience
-from bot.services.errors import CampaignState, NotAllowed
+from bot.services.errors import BadAdText, CampaignState, NotAllowed, TimeInPast
 from models.base import CouponKind, OrderStatus, RecipientStatus
 from models.campaign import CampaignRecipient
 from models.coupon import IssuedCoupon
@@ -162,7 +162,7 @@ async def test_only_staff_compose_and_a_started_campaign_is_frozen(session: Asyn
     campaign_id = await campaigns.create(session, telegram_id=STAFF)
     with pytest.raises(CampaignState):  # no texts yet
         await campaigns.start(session, campaign_id=campaign_id, now=EVENING, telegram_id=STAFF)
-    with pytest.raises(ValueError, match="long"):
+    with pytest.raises(BadAdText):
         await campaigns.edit(
             session, campaign_id=campaign_id, telegram_id=STAFF, text_ko="가" * 701
         )
@@ -184,7 +184,7 @@ async def test_scheduled_campaign_starts_once_when_due(session: AsyncSession) ->
     await seeded(session)
     await resident(session, 810001)
     campaign_id = await ready_campaign(session)
-    with pytest.raises(ValueError, match="past"):
+    with pytest.raises(TimeInPast):
         await campaigns.schedule(
             session, campaign_id=campaign_id, telegram_id=STAFF, at=EVENING, now=EVENING
         )
@@ -264,8 +264,8 @@ async def test_sent_issues_the_coupon_once_and_the_report_counts(session: AsyncS
     assert batch[0].coupon is not None
     assert batch[0].coupon.name == "치킨 3천원"
     first, second, *rest = batch
-    await broadcast.sent(session, first.recipient_id, now=EVENING)
-    await broadcast.sent(session, first.recipient_id, now=EVENING)  # recorded twice: one coupon
+    await broadcast.sent(session, first.recipient_id, now=EVENING, coupon=True)
+    await broadcast.sent(session, first.recipient_id, now=EVENING, coupon=True)  # once only
     await broadcast.blocked(session, second.recipient_id, now=EVENING)
     report = await campaigns.report(session, campaign_id, now=EVENING)
     assert (report.sent, report.blocked, report.waiting) == (1, 1, total - 2)
