@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.services import broadcast, campaigns, catalog, users
+from bot.services import ad_times, broadcast, campaigns, catalog, users
 from bot.services.broadcast import Send
 from bot.services.errors import CampaignState
 from handlers.ads import ad_keyboard, ad_text, progress_text, report_text
@@ -201,7 +201,7 @@ class Broadcaster:
         await self._chat_gap(send.chat_id)
         now = deps.now()
         async with deps.sessions.begin() as session:
-            if campaigns.quiet(now, deps.settings.tz) and not send.night_consent:
+            if ad_times.quiet(now, deps.settings.tz) and not send.night_consent:
                 # quiet hours began while it waited for its turn
                 await broadcast.release(
                     session, send.recipient_id, morning=(now, deps.settings.tz)

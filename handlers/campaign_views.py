@@ -4,11 +4,11 @@ from datetime import datetime, timedelta
 from html import escape
 
 from bot.i18n import N_, Translator
-from bot.services.campaigns import Draft, quiet
+from bot.services.ad_times import quiet
+from bot.services.campaigns import CouponOffer, Draft
 from handlers import callbacks as cb
 from handlers.render import Keyboard, category_name
 from models.base import CampaignStatus
-from models.coupon import Coupon
 
 RECENCY_NAMES = {
     "any": N_("Any time"),
@@ -123,10 +123,10 @@ def audience_view(draft: Draft, categories: list[str], tr: Translator, kb: Keybo
     )
 
 
-def coupon_view(draft: Draft, offer: list[Coupon], tr: Translator, kb: Keyboard) -> str:
+def coupon_view(draft: Draft, offer: list[CouponOffer], tr: Translator, kb: Keyboard) -> str:
     """Coupons with budget left that the ad can carry."""
     for coupon in offer:
-        left = tr.money(coupon.budget - coupon.spent)
+        left = tr.money(coupon.left)
         label = f"{tr.pick(coupon.name, coupon.name_en)} · {left}"
         kb.row(
             (

@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import N_, Translator
-from bot.services import campaigns, users
+from bot.services import ad_times, campaigns, users
 from bot.services.broadcast import CouponNote, Send
 from bot.services.campaigns import AWAIT_EN, AWAIT_IMAGE, AWAIT_KO, AWAIT_TIME, Audience
 from bot.services.errors import BadAdText, CampaignState, NotAllowed, NotFound, TimeInPast
@@ -148,7 +148,7 @@ async def typed(update: Update, context: Ctx, awaiting: str, data: dict[str, obj
     try:
         async with deps.sessions.begin() as session:
             if awaiting == AWAIT_TIME:
-                at = campaigns.parse_when(message.text, deps.now(), deps.settings.tz)
+                at = ad_times.parse_when(message.text, deps.now(), deps.settings.tz)
                 if at is None or at <= deps.now():
                     await message.reply_text(
                         tr("Please write a future date and time like 2026-12-01 10:00 or 18:30.")

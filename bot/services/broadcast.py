@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import campaigns, coupons
+from bot.services import ad_times, campaigns, coupons
 from models.base import CampaignStatus, RecipientStatus
 from models.campaign import Campaign, CampaignRecipient
 from models.coupon import Coupon, IssuedCoupon
@@ -73,7 +73,7 @@ async def claim(
             .with_for_update(skip_locked=True, of=CampaignRecipient)
         )
     ).all()
-    night = campaigns.quiet(now, tz)
+    night = ad_times.quiet(now, tz)
     batch = []
     for recipient, user, campaign in rows:
         if not user.marketing_consent or user.forgotten_at is not None:
@@ -109,7 +109,7 @@ async def claim(
 def defer_to_morning(recipient: CampaignRecipient, now: datetime, tz: ZoneInfo) -> None:
     """Quiet hours and no night-time consent: wait until 08:00."""
     recipient.status = RecipientStatus.PENDING
-    recipient.not_before, recipient.error = campaigns.next_morning(now, tz), campaigns.NIGHT
+    recipient.not_before, recipient.error = ad_times.next_morning(now, tz), campaigns.NIGHT
 
 
 async def _coupon(

@@ -8,11 +8,9 @@ A campaign draws its audience when it starts (now, or at its scheduled time) int
 per recipient; the sender (services/broadcast.py) works through those rows.
 """
 
-import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,8 +24,6 @@ from models.order import Order
 from models.region import Merchant, Region
 from models.user import User
 
-QUIET_FROM = time(21, 0)
-QUIET_UNTIL = time(8, 0)
 MAX_TEXT = 700  # with the "(광고)" header and footer it fits a photo caption (1,024)
 RECENCY = ("any", "30d", "90d", "lapsed30")  # ordered within 30 / 90 days, not in 30 days
 COUNTED = ("paid", "accepted", "dispatched", "delivered")
@@ -95,55 +91,6 @@ class Report:
     def handled(self) -> int:
         """Recipients with a final outcome."""
         return self.sent + self.failed + self.blocked + self.opted_out
-
-
-def quiet(moment: datetime, tz: ZoneInfo) -> bool:
-    """Whether ads may not be sent now without night-time consent (21:00-08:00 local)."""
-    clock = moment.astimezone(tz).time()
-    return clock >= QUIET_FROM or clock < QUIET_UNTIL
-
-
-def next_morning(moment: datetime, tz: ZoneInfo) -> datetime:
-    """The next 08:00 local time after `moment`."""
-    local = moment.astimezone(tz)
-    morning = local.replace(hour=QUIET_UNTIL.hour, minute=0, second=0, microsecond=0)
-    return morning if local < morning else morning + timedelta(days=1)
-
-
-_WHEN = re.compile(
-    r"^\s*(?:(?P<tomorrow>내일|tomorrow)\s*)?"
-    r"(?:(?:(?P<y>\d{4})[-./])?(?P<m>\d{1,2})[-./](?P<d>\d{1,2})\s+)?"
-    r"(?P<h>\d{1,2}):(?P<min>\d{2})\s*$",
-    re.IGNORECASE,
-)
-
-
-def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """A typed send time: "2026-12-01 10:00", "12/01 10:00", "내일 10:00" or "10:00" (the
-    next such time). None when it cannot be read or is not a real date."""
-    found = _WHEN.match(text)
-    if found is None:
-        return None
-    local = now.astimezone(tz)
-    try:
-        moment = local.replace(
-            year=int(found["y"] or local.year),
-            month=int(found["m"] or local.month),
-            day=int(found["d"] or local.day),
-            hour=int(found["h"]),
-            minute=int(found["min"]),
-            second=0,
-            microsecond=0,
-        )
-    except ValueError:
-        return None
-    if found["tomorrow"]:
-        return moment + timedelta(days=1) if not found["m"] else None
-    if moment <= local and not found["y"]:
-        moment = (
-            moment + timedelta(days=1) if not found["m"] else moment.replace(year=local.year + 1)
-        )
-    return moment
 
 
 def clean_text(text: str) -> str:
@@ -256,12 +203,26 @@ async def stop_asking(session: AsyncSession, *, telegram_id: int) -> None:
     await session.flush()
 
 
-async def coupons_on_offer(session: AsyncSession, *, now: datetime | None) -> list[Coupon]:
+@dataclass(frozen=True)
+class CouponOffer:
+    """A coupon a campaign can carry, with the budget it has left."""
+
+    id: int
+    name: str
+    name_en: str
+    left: int
+    valid_to: datetime
+
+
+async def coupons_on_offer(session: AsyncSession, *, now: datetime | None) -> list[CouponOffer]:
     """Coupons a campaign can carry: budget left and (when `now` is given) valid now."""
     query = select(Coupon).where(Coupon.spent < Coupon.budget).order_by(Coupon.id.desc())
     if now is not None:
         query = query.where(Coupon.valid_from <= now, Coupon.valid_to > now)
-    return list(await session.scalars(query.limit(20)))
+    return [
+        CouponOffer(c.id, c.name, c.name_en, c.budget - c.spent, c.valid_to)
+        for c in await session.scalars(query.limit(20))
+    ]
 
 
 async def reach(session: AsyncSession, audience: Audience, now: datetime) -> tuple[int, int]:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import broadcast, campaigns, coupons, users
+from bot.services import ad_times, broadcast, campaigns, coupons, users
 from bot.services.campaigns import Audience
 from bot.services.errors import BadAdText, CampaignState, NotAllowed, TimeInPast
 from models.base import CouponKind, OrderStatus, RecipientStatus
@@ -38,10 +38,10 @@ STAFF = 790001
 def test_quiet_hours(clock: str, quiet: bool, morning: str) -> None:
     hour, minute = map(int, clock.split(":"))
     moment = datetime(2026, 11, 27, hour, minute, tzinfo=SEOUL)
-    assert campaigns.quiet(moment, SEOUL) is quiet
-    assert campaigns.next_morning(moment, SEOUL).strftime("%Y-%m-%d %H:%M") == morning
+    assert ad_times.quiet(moment, SEOUL) is quiet
+    assert ad_times.next_morning(moment, SEOUL).strftime("%Y-%m-%d %H:%M") == morning
     # the same instant given in UTC reads the same
-    assert campaigns.quiet(moment.astimezone(ZoneInfo("UTC")), SEOUL) is quiet
+    assert ad_times.quiet(moment.astimezone(ZoneInfo("UTC")), SEOUL) is quiet
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_quiet_hours(clock: str, quiet: bool, morning: str) -> None:
     ],
 )
 def test_parse_when(typed: str, expected: str | None) -> None:
-    found = campaigns.parse_when(typed, EVENING, SEOUL)
+    found = ad_times.parse_when(typed, EVENING, SEOUL)
     assert (found.strftime("%Y-%m-%d %H:%M") if found else None) == expected
 
 
