@@ -18,6 +18,7 @@ from telegram.ext import AIORateLimiter, BaseUpdateProcessor, ContextTypes, Defa
 from bot import web
 from bot.config import SANDBOX_TOKEN, Settings
 from bot.i18n import I18n
+from bot.metrics import Metrics
 from bot.services import merchants, payments
 from handlers import (
     browse,
@@ -76,6 +77,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._waiters: dict[int, list[asyncio.Future[None]]] = {}
         self.handled = 0
         self.latency_total = 0.0
+        self.metrics: Metrics | None = None  # set by build_application
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Process one update after the earlier ones of its chat."""
@@ -100,6 +102,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             elapsed = time.perf_counter() - started
             self.handled += 1
             self.latency_total += elapsed
+            if self.metrics is not None:
+                self.metrics.handled(update, elapsed)
             if isinstance(update, Update):
                 logger.info(
                     "Update %s from chat %s handled in %.1f ms",
@@ -170,6 +174,8 @@ def build_application(
     if base_url:
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
     application = builder.build()
+    if isinstance(application.update_processor, ChatOrderedProcessor):
+        application.update_processor.metrics = deps.metrics
     application.bot_data["deps"] = deps
     application.add_handler(prompts.TEXT_HANDLER, group=-1)
     for module in HANDLER_MODULES:

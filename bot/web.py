@@ -4,6 +4,7 @@ import hmac
 import logging
 from collections.abc import Sequence
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -15,7 +16,7 @@ from telegram import Update
 from bot.integrations import signing
 from bot.integrations.delivery import CALLBACK_PATH as DELIVERY_PATH
 from bot.integrations.payments import CALLBACK_PATH
-from bot.services import deliveries, payments
+from bot.services import deliveries, outbox, payments
 from bot.services.errors import WrongState
 from handlers.context import Deps, GongbaeApp
 from models import db
@@ -51,6 +52,7 @@ def create_app(
             payload, nonce = signing.verify(deps.settings.payment_key, dict(request.headers), body)
         except signing.BadSignature as err:
             logger.warning("Refused payment callback: %s", err)
+            deps.metrics.payment_callbacks.labels("bad_signature").inc()
             return JSONResponse({"ok": False, "error": str(err)}, status_code=401)
         try:
             async with deps.sessions.begin() as session:
@@ -61,8 +63,10 @@ def create_app(
             logger.warning(
                 "Refused payment callback for order %s: %s", payload.get("order_id"), err.reason
             )
+            deps.metrics.payment_callbacks.labels("rejected").inc()
             return JSONResponse({"ok": False, "error": err.reason}, status_code=err.status)
         logger.info("Payment callback for order %s: %s", payload.get("order_id"), outcome.value)
+        deps.metrics.payment_callbacks.labels(outcome.value).inc()
         deps.outbox_wakeup.set()
         return JSONResponse({"ok": True, "result": outcome.value})
 
@@ -109,12 +113,27 @@ def create_app(
             {"ready": ready, "revision": current, "head": head}, status_code=200 if ready else 503
         )
 
+    async def metrics(_: Request) -> Response:
+        """Prometheus metrics of this instance (the outbox figures are the database's)."""
+        try:
+            async with deps.sessions() as session:
+                waiting = await outbox.pending(session)
+                oldest = await outbox.oldest_pending(session)
+        except Exception:  # metrics must answer even when the database does not
+            logger.warning("Outbox figures unavailable for /metrics", exc_info=True)
+        else:
+            deps.metrics.outbox_pending.set(waiting)
+            lag = (deps.now() - oldest).total_seconds() if oldest is not None else 0.0
+            deps.metrics.outbox_lag.set(max(0.0, lag))
+        return Response(deps.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
     routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, webhook, methods=["POST"]),
         Route(CALLBACK_PATH, payment_callback, methods=["POST"]),
         Route(DELIVERY_PATH, delivery_callback, methods=["POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics),
         *extra,
     ]
     return Starlette(routes=routes)

@@ -215,6 +215,7 @@ class Broadcaster:
             await send_ad(self.application.bot, deps, send, self._region)
         except RetryAfter as err:
             self.retry_afters += 1
+            deps.metrics.ads.labels("retry_after").inc()
             wait = err.retry_after
             delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             self._paused_until = max(self._paused_until, time.monotonic() + delay)
@@ -222,16 +223,19 @@ class Broadcaster:
                 await broadcast.release(session, send.recipient_id)
             return
         except Forbidden:
+            deps.metrics.ads.labels("blocked").inc()
             async with deps.sessions.begin() as session:
                 await broadcast.blocked(session, send.recipient_id, now=deps.now())
             return
         except BadRequest as err:
             logger.warning("Ad to chat %s refused: %s", send.chat_id, err)
+            deps.metrics.ads.labels("failed").inc()
             async with deps.sessions.begin() as session:
                 await broadcast.failed(session, send.recipient_id, error=str(err))
             return
         except Exception as err:  # network trouble, or a bug: try again later, keep going
             logger.warning("Ad to chat %s not sent: %r", send.chat_id, err)
+            deps.metrics.ads.labels("retry").inc()
             async with deps.sessions.begin() as session:
                 await broadcast.retry(
                     session,
@@ -245,6 +249,7 @@ class Broadcaster:
             await broadcast.sent(
                 session, send.recipient_id, now=deps.now(), coupon=send.coupon is not None
             )
+        deps.metrics.ads.labels("sent").inc()
 
     async def start_due(self) -> None:
         """Start scheduled campaigns whose time has come (once, whichever instance wins)."""

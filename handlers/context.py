@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.i18n import I18n, Translator
 from bot.integrations.delivery import DeliveryAgency
 from bot.integrations.payments import PaymentProvider
+from bot.metrics import Metrics
 from bot.nlu import MenuIndex, build_index
 from bot.services import catalog, users
 from bot.services.errors import NotFound
@@ -35,6 +36,7 @@ class Deps:
     payments: PaymentProvider | None = None
     agency: DeliveryAgency | None = None
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def provider(self) -> PaymentProvider:

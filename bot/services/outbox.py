@@ -126,3 +126,12 @@ async def pending(session: AsyncSession) -> int:
         )
     )
     return count or 0
+
+
+async def oldest_pending(session: AsyncSession) -> datetime | None:
+    """When the oldest message still waiting to be sent was written."""
+    return await session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+        )
+    )
