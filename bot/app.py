@@ -20,6 +20,7 @@ from bot.config import SANDBOX_TOKEN, Settings
 from bot.i18n import I18n
 from bot.metrics import Metrics
 from bot.services import merchants, payments
+from bot.services import privacy as privacy_service
 from handlers import (
     browse,
     campaigns,
@@ -29,6 +30,7 @@ from handlers import (
     menu_upload,
     merchant,
     my_orders,
+    privacy,
     prompts,
     review,
     settings,
@@ -55,6 +57,7 @@ HANDLER_MODULES = (
     menu_upload,
     review,
     settings,
+    privacy,
     stats,
     campaigns,
     cart,
@@ -195,6 +198,7 @@ async def register_commands(application: GongbaeApp) -> None:
             BotCommand("orders", tr("My orders (MY배달)")),
             BotCommand("lang", tr("Change the language")),
             BotCommand("settings", tr("Language and messages you receive")),
+            BotCommand("forget", tr("Delete my data")),
             BotCommand("help", tr("How to use gongbae")),
         ]
         await application.bot.set_my_commands(commands, language_code=locale)
@@ -214,6 +218,9 @@ async def start_application(application: GongbaeApp) -> None:
     await broadcaster.start()
     if application.job_queue is not None:
         application.job_queue.run_repeating(run_timers, interval=5.0, first=1.0, name="timers")
+        application.job_queue.run_repeating(
+            run_retention, interval=3600.0, first=30.0, name="retention"
+        )
     settings = deps.settings
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -240,6 +247,17 @@ async def stop_application(application: GongbaeApp) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
+
+
+async def run_retention(context: Ctx) -> None:
+    """Erase personal data of orders finished longer than RETENTION_DAYS ago (hourly)."""
+    deps = context.deps
+    async with deps.sessions.begin() as session:
+        erased = await privacy_service.erase_expired(
+            session, now=deps.now(), days=deps.settings.retention_days
+        )
+    if erased:
+        logger.info("Retention: erased the personal data of %s finished orders", erased)
 
 
 async def run_timers(context: Ctx) -> None:

@@ -389,3 +389,11 @@ class MenuFile(Callback):
     prefix = "mf"
     apply: int
     file: str  # the start of the file's fingerprint: a button applies only its own preview
+
+
+@dataclass(frozen=True)
+class Forget(Callback):
+    """/forget: delete (1) or keep (0) the resident's personal data."""
+
+    prefix = "fg"
+    confirm: int

@@ -129,6 +129,8 @@ def help_text(tr: Translator) -> str:
         "/shops: browse shops\n"
         "/orders: your orders (MY배달)\n"
         "/lang: change the language\n"
+        "/settings: language and the messages you receive\n"
+        "/forget: delete your data\n"
         "/help: this help"
     )
 

@@ -150,3 +150,7 @@ class BadAdText(ServiceError):
 
 class TimeInPast(ServiceError):
     """A send time that has already passed."""
+
+
+class OrdersOpen(ServiceError):
+    """The resident has an order under way (waiting for payment, paid, accepted, on its way)."""

@@ -34,3 +34,21 @@ async def test_consent_is_asked_once_and_can_be_changed(stack: Stack, chat: Chat
     assert all("advertising" not in (m.text or "") for m in replies)
     [settings] = await chat.send(JIYOUNG, "/settings")
     assert "Advertising messages: no" in (settings.text or "")
+
+
+async def test_forget_deletes_the_residents_data(chat: ChatClient) -> None:
+    await chat.send("resident-jiyoung", "/start")
+    await chat.press("resident-jiyoung", "한국어")
+    [asked] = await chat.send("resident-jiyoung", "/forget")
+    assert "되돌릴 수 없어요" in (asked.text or "")
+    kept = await chat.press("resident-jiyoung", "그대로 둘게요")
+    assert "삭제하지 않았어요" in (kept[-1].text or "")
+    await chat.send("resident-jiyoung", "/forget")
+    done = await chat.press("resident-jiyoung", "🗑 내 정보 삭제")
+    assert "삭제했어요" in (done[-1].text or "")
+    again = await chat.send("resident-jiyoung", "/start")  # a new resident: language first
+    assert "Please choose your language" in (again[-1].text or "")
+    [refused] = await chat.send("owner-hanbit-chicken", "/forget")
+    await chat.press("owner-hanbit-chicken", "🗑 내 정보 삭제")
+    assert "구청 담당자" in chat.answers("owner-hanbit-chicken")[-1]
+    assert refused.text

@@ -1,0 +1,100 @@
+"""Personal data: erased from finished orders after the retention period, and on request.
+
+/forget anonymises the resident rather than deleting the row: the Telegram id, names,
+phone, addresses and consents go; orders stay, without address, phone or note, linked to
+the anonymous row so that the city's statistics (repeat rate, sales) remain right.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import users
+from bot.services.errors import NotAllowed, OrdersOpen
+from models.base import OrderStatus, Role
+from models.order import Order
+from models.region import MerchantMember
+from models.user import Address, User
+
+FINISHED = (
+    OrderStatus.DELIVERED,
+    OrderStatus.CANCELLED,
+    OrderStatus.REJECTED,
+    OrderStatus.EXPIRED,
+)
+OPEN = (
+    OrderStatus.AWAITING_PAYMENT,
+    OrderStatus.PAID,
+    OrderStatus.ACCEPTED,
+    OrderStatus.DISPATCHED,
+)
+ERASED = {
+    "address_text": None,
+    "address_dong": None,
+    "latitude": None,
+    "longitude": None,
+    "phone": None,
+    "note": None,
+}
+
+
+async def erase_expired(session: AsyncSession, *, now: datetime, days: int) -> int:
+    """Erase address, location, phone and note of orders finished over `days` days ago;
+    return how many orders were erased."""
+    before = now - timedelta(days=days)
+    finished_at = Order.status_changed_at
+    result = await session.execute(
+        update(Order)
+        .where(
+            Order.status.in_(FINISHED),
+            finished_at < before,
+            or_(
+                Order.address_text.is_not(None),
+                Order.phone.is_not(None),
+                Order.latitude.is_not(None),
+                Order.note.is_not(None),
+            ),
+        )
+        .values(**ERASED)
+    )
+    return result.rowcount or 0
+
+
+async def forget(session: AsyncSession, *, telegram_id: int, now: datetime) -> None:
+    """Delete a resident's personal data (see the module's docstring). Refused for shop
+    and staff accounts (the city removes those) and while an order is under way."""
+    user = await users.get(session, telegram_id)
+    member = await session.scalar(select(exists().where(MerchantMember.user_id == user.id)))
+    if user.role != Role.RESIDENT or member:
+        raise NotAllowed("shop and staff accounts are removed by the city")
+    open_order = await session.scalar(
+        select(exists().where(Order.user_id == user.id, Order.status.in_(OPEN)))
+    )
+    if open_order:
+        raise OrdersOpen(telegram_id)
+    await session.execute(
+        delete(Order).where(Order.user_id == user.id, Order.status == OrderStatus.CART)
+    )
+    await session.execute(update(Order).where(Order.user_id == user.id).values(**ERASED))
+    await session.execute(delete(Address).where(Address.user_id == user.id))
+    await session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            telegram_id=-user.id,  # no longer anyone's: writing again starts afresh
+            first_name=None,
+            username=None,
+            language_code=None,
+            locale=None,
+            phone=None,
+            marketing_consent=False,
+            marketing_consent_at=now,
+            night_consent=False,
+            night_consent_at=now,
+            awaiting=None,
+            awaiting_data=None,
+            forgotten_at=now,
+        )
+    )
+    session.expunge(user)

@@ -1,0 +1,146 @@
+"""Personal data: erased after the retention period, and deleted on request (/forget)."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import privacy, stats, users
+from bot.services.errors import NotAllowed, OrdersOpen
+from models.base import OrderStatus
+from models.order import Order
+from models.region import Merchant
+from models.user import Address, User
+from tests.services.test_payments import ROOT
+
+NOW = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+RESIDENT = 870001
+
+
+async def seeded(session: AsyncSession) -> Merchant:
+    from bot.services import demo
+
+    await demo.seed(session, ROOT / "demo" / "incheon-seo.json", ROOT / "demo" / "personas.json")
+    merchant = await session.scalar(select(Merchant).where(Merchant.code == "hanbit-chicken"))
+    assert merchant is not None
+    return merchant
+
+
+async def order(
+    session: AsyncSession, merchant: Merchant, user_id: int, status: OrderStatus, days_ago: int
+) -> Order:
+    when = NOW - timedelta(days=days_ago)
+    placed = Order(
+        user_id=user_id,
+        merchant_id=merchant.id,
+        status=status,
+        status_changed_at=when,
+        paid_at=when,
+        address_text="인천 서구 청라동 1-2",
+        address_dong="청라동",
+        latitude=37.5,
+        longitude=126.6,
+        phone="010-1234-5678",
+        note="문 앞에 놔주세요",
+        subtotal=20000,
+        total=20000,
+    )
+    session.add(placed)
+    await session.flush()
+    return placed
+
+
+@pytest.mark.parametrize(
+    ("status", "days_ago", "erased"),
+    [
+        (OrderStatus.DELIVERED, 91, True),
+        (OrderStatus.DELIVERED, 89, False),
+        (OrderStatus.CANCELLED, 120, True),
+        (OrderStatus.ACCEPTED, 120, False),  # still under way: kept
+    ],
+)
+async def test_retention_erases_finished_orders(
+    session: AsyncSession, status: OrderStatus, days_ago: int, erased: bool
+) -> None:
+    merchant = await seeded(session)
+    user = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
+    placed = await order(session, merchant, user.id, status, days_ago)
+    count = await privacy.erase_expired(session, now=NOW, days=90)
+    await session.refresh(placed)
+    assert count == (1 if erased else 0)
+    assert (placed.address_text is None) is erased
+    assert (placed.phone is None) is erased
+    assert (placed.latitude is None) is erased
+    assert placed.total == 20000  # the figures stay
+
+
+async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession) -> None:
+    merchant = await seeded(session)
+    await users.touch(session, telegram_id=RESIDENT, first_name="민지", username="minji")
+    user = await users.get(session, RESIDENT)
+    user.phone = "010-1234-5678"
+    session.add(Address(user_id=user.id, text="인천 서구 청라동 1-2", dong="청라동"))
+    await users.set_consent(session, telegram_id=RESIDENT, kind="marketing", given=True, now=NOW)
+    for days in (3, 10):
+        await order(session, merchant, user.id, OrderStatus.DELIVERED, days)
+    user_id = user.id
+    before = await stats.figures(
+        session,
+        start=(NOW - timedelta(days=30)).date(),
+        end=NOW.date(),
+        tz=NOW.tzinfo,  # type: ignore[arg-type]
+        commission_percent=9.8,
+        merchant_ids=None,
+    )
+
+    await privacy.forget(session, telegram_id=RESIDENT, now=NOW)
+
+    row = await session.get(User, user_id)
+    assert row is not None
+    assert row.telegram_id != RESIDENT
+    assert (row.first_name, row.username, row.phone, row.marketing_consent) == (
+        None,
+        None,
+        None,
+        False,
+    )
+    assert row.forgotten_at is not None
+    assert not list(await session.scalars(select(Address).where(Address.user_id == user_id)))
+    orders = list(await session.scalars(select(Order).where(Order.user_id == user_id)))
+    assert len(orders) == 2
+    assert all(o.address_text is None and o.phone is None and o.note is None for o in orders)
+    after = await stats.figures(
+        session,
+        start=(NOW - timedelta(days=30)).date(),
+        end=NOW.date(),
+        tz=NOW.tzinfo,  # type: ignore[arg-type]
+        commission_percent=9.8,
+        merchant_ids=None,
+    )
+    assert (after.orders, after.sales, after.repeat_rate) == (
+        before.orders,
+        before.sales,
+        before.repeat_rate,
+    )
+    # writing again starts afresh
+    fresh = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
+    assert fresh.id != user_id
+
+
+async def test_forget_is_refused_while_an_order_is_under_way(session: AsyncSession) -> None:
+    merchant = await seeded(session)
+    user = await users.touch(session, telegram_id=RESIDENT)
+    await order(session, merchant, user.id, OrderStatus.ACCEPTED, 0)
+    with pytest.raises(OrdersOpen):
+        await privacy.forget(session, telegram_id=RESIDENT, now=NOW)
+
+
+@pytest.mark.parametrize("telegram_id", [710001, 790001], ids=["owner", "staff"])
+async def test_forget_is_not_for_shop_or_staff_accounts(
+    session: AsyncSession, telegram_id: int
+) -> None:
+    await seeded(session)
+    with pytest.raises(NotAllowed):
+        await privacy.forget(session, telegram_id=telegram_id, now=NOW)
