@@ -253,6 +253,8 @@ async def run_retention(context: Ctx) -> None:
     """Erase personal data of orders finished longer than RETENTION_DAYS ago (hourly)."""
     deps = context.deps
     async with deps.sessions.begin() as session:
+        if not await db.run_alone(session, "retention"):
+            return  # another instance is at it
         erased = await privacy_service.erase_expired(
             session, now=deps.now(), days=deps.settings.retention_days
         )
@@ -265,7 +267,10 @@ async def run_timers(context: Ctx) -> None:
     deps = context.deps
     now = deps.now()
     settings = deps.settings
+    expired = realerted = cancelled = 0
     async with deps.sessions.begin() as session:
+        if not await db.run_alone(session, "timers"):
+            return  # another instance runs this round
         expired = await payments.expire_due(session, now=now)
         realerted, cancelled = await merchants.chase_unanswered(
             session,

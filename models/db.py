@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -100,3 +100,17 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 def head_revision() -> str | None:
     """The newest revision in models/migrations."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+# Keys of the scheduled jobs that must run on one instance at a time (advisory locks).
+JOB_LOCKS = {"timers": 7_310_001, "retention": 7_310_002}
+
+
+async def run_alone(session: AsyncSession, job: str) -> bool:
+    """Take the job's lock for the session's transaction; False when another instance holds
+    it (PostgreSQL advisory lock). SQLite serves one instance, whose writes are serialised:
+    always True."""
+    if session.bind.dialect.name != "postgresql":
+        return True
+    taken = await session.scalar(select(func.pg_try_advisory_xact_lock(JOB_LOCKS[job])))
+    return bool(taken)

@@ -43,3 +43,16 @@ async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         found = await conn.run_sync(diff)
     assert found == []
+
+
+async def test_a_job_runs_on_one_instance_at_a_time(engine: AsyncEngine) -> None:
+    """Scheduled jobs take an advisory lock on PostgreSQL: a second instance skips the round."""
+    sessions = db.session_factory(engine)
+    async with sessions.begin() as first:
+        assert await db.run_alone(first, "timers")
+        if engine.dialect.name == "postgresql":
+            async with sessions.begin() as second:
+                assert not await db.run_alone(second, "timers")
+                assert await db.run_alone(second, "retention")  # another job's lock is free
+    async with sessions.begin() as later:  # released with the transaction
+        assert await db.run_alone(later, "timers")
