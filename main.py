@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         print(err, file=sys.stderr)
         return EXIT_USAGE
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     command = args.command or "run"
     try:
         if command == "run":

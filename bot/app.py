@@ -15,7 +15,7 @@ from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, BaseUpdateProcessor, ContextTypes, Defaults
 
-from bot import web
+from bot import logs, web
 from bot.config import SANDBOX_TOKEN, Settings
 from bot.i18n import I18n
 from bot.metrics import Metrics
@@ -85,6 +85,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Process one update after the earlier ones of its chat."""
         chat = update.effective_chat if isinstance(update, Update) else None
+        if isinstance(update, Update):
+            logs.bind(update_id=update.update_id, chat_id=chat.id if chat else None)
         started = time.perf_counter()
         try:
             if chat is None:

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     demo_pack: Path = REPO_ROOT / "demo" / "incheon-seo.json"
     demo_personas: Path = REPO_ROOT / "demo" / "personas.json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for collectors
     payment_secret: SecretStr | None = None  # HMAC key shared with the payment provider
     payment_expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
     merchant_realert_minutes: int = Field(default=3, ge=1, le=60)

@@ -1,5 +1,6 @@
 """The order lifecycle of DESIGN.md: allowed transitions, and the messages each one causes."""
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from models.order import Order, OrderLine
 from models.region import Merchant, MerchantMember
 from models.user import User
 
+logger = logging.getLogger(__name__)
 S = OrderStatus
 ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
     S.CART: {S.AWAITING_PAYMENT},
@@ -42,6 +44,9 @@ def move(order: Order, to: OrderStatus, now: datetime) -> None:
     """Change an order's status if the lifecycle allows it, else raise WrongState."""
     if to not in ALLOWED[order.status]:
         raise WrongState(order.id, order.status.value)
+    logger.info(
+        "Order %s: %s -> %s", order.id, order.status.value, to.value, extra={"order_id": order.id}
+    )
     order.status = to
     order.status_changed_at = now
     setattr(order, STAMPS[to], now)

@@ -1,9 +1,15 @@
-"""Operations endpoints: liveness, readiness, and Prometheus metrics of one instance."""
+"""Operations: liveness, readiness, Prometheus metrics and structured logs of one instance."""
+
+import asyncio
+import json
+import logging
 
 import httpx
 
+from bot import logs
 from bot.runner import Stack
 from tests.e2e.harness import ChatClient
+from tests.test_logs import Lines
 
 
 def sample(text: str, name: str) -> float:
@@ -38,3 +44,21 @@ async def test_health_readiness_and_metrics(stack: Stack, chat: ChatClient) -> N
     assert sample(text, 'gongbae_payment_callbacks_total{outcome="bad_signature"}') == 1
     assert sample(text, "gongbae_outbox_lag_seconds") >= 0
     assert sample(text, "gongbae_outbox_pending") >= 0
+
+
+async def test_an_update_and_its_order_appear_in_the_logs(stack: Stack, chat: ChatClient) -> None:
+    lines = Lines(logs.JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(lines)
+    old = root.level
+    root.setLevel(logging.INFO)
+    try:
+        await chat.send("resident-jiyoung", "/start")
+        await asyncio.sleep(0)
+    finally:
+        root.removeHandler(lines)
+        root.setLevel(old)
+    handled = [json.loads(line) for line in lines.lines if "handled in" in line]
+    assert handled
+    assert handled[-1]["chat_id"] == 700001
+    assert isinstance(handled[-1]["update_id"], int)
