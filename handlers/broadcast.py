@@ -23,6 +23,7 @@ from bot.services.errors import CampaignState
 from handlers.ads import ad_keyboard, ad_text, progress_text, report_text
 from handlers.context import Deps
 from handlers.render import Keyboard
+from models import db
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -90,6 +91,7 @@ class Broadcaster:
         self._shown: dict[int, tuple[float, str]] = {}
         self._region: tuple[str, str] | None = None
         self._stopping = False
+        self._leader: db.Leader | None = None
 
     @property
     def deps(self) -> Deps:
@@ -103,6 +105,8 @@ class Broadcaster:
 
     async def start(self) -> None:
         """Put back recipients a crash left claimed, then start sending."""
+        # one instance sends at a time, so BROADCAST_RATE holds across instances
+        self._leader = db.Leader(self.deps.engine, db.JOB_LOCKS["broadcast"])
         await self.recover()
         self._task = asyncio.create_task(self._run(), name="broadcaster")
 
@@ -123,6 +127,8 @@ class Broadcaster:
                 await self._task
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
+        if self._leader is not None:
+            await self._leader.release()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -143,6 +149,8 @@ class Broadcaster:
     async def round(self) -> bool:
         """Start due campaigns, send about a second's worth of ads, update progress."""
         self.wakeup.clear()  # a wake-up from now on calls for another round
+        if self._leader is not None and not await self._leader.acquire():
+            return False  # another instance sends; try again after the idle wait
         await self.start_due()
         deps = self.deps
         async with deps.sessions.begin() as session:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import User
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -43,6 +43,11 @@ class Deps:
         """The local-currency payment provider."""
         assert self.payments is not None  # noqa: S101 (set by bot/app.py)
         return self.payments
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The database engine behind the sessions."""
+        return self.sessions.kw["bind"]  # type: ignore[no-any-return]
 
     async def load_menu_index(self) -> None:
         """(Re)build the parser's index from the region's menus (none: no region yet)."""

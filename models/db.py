@@ -1,5 +1,6 @@
 """Engine, session factory and schema migrations (SQLite in WAL mode, or PostgreSQL)."""
 
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -103,7 +105,7 @@ def head_revision() -> str | None:
 
 
 # Keys of the scheduled jobs that must run on one instance at a time (advisory locks).
-JOB_LOCKS = {"timers": 7_310_001, "retention": 7_310_002}
+JOB_LOCKS = {"timers": 7_310_001, "retention": 7_310_002, "broadcast": 7_310_003}
 
 
 async def run_alone(session: AsyncSession, job: str) -> bool:
@@ -114,3 +116,39 @@ async def run_alone(session: AsyncSession, job: str) -> bool:
         return True
     taken = await session.scalar(select(func.pg_try_advisory_xact_lock(JOB_LOCKS[job])))
     return bool(taken)
+
+
+class Leader:
+    """The one instance that does a job continuously (the broadcast sender): it holds a
+    session-level advisory lock on a connection of its own, released when it stops or its
+    process dies, so another instance takes over. Not PostgreSQL: always the leader."""
+
+    def __init__(self, engine: AsyncEngine, key: int) -> None:
+        self.engine = engine
+        self.key = key
+        self._conn: AsyncConnection | None = None
+
+    async def acquire(self) -> bool:
+        """True when this instance leads (now or already)."""
+        if self.engine.dialect.name != "postgresql" or self._conn is not None:
+            return True
+        conn = await self.engine.connect()
+        try:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            taken = await conn.scalar(select(func.pg_try_advisory_lock(self.key)))
+        except BaseException:
+            await conn.close()
+            raise
+        if taken:
+            self._conn = conn
+            return True
+        await conn.close()
+        return False
+
+    async def release(self) -> None:
+        """Give the lead up."""
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(Exception):  # a dead connection has released it
+                await conn.scalar(select(func.pg_advisory_unlock(self.key)))
+            await conn.close()

@@ -56,3 +56,19 @@ async def test_a_job_runs_on_one_instance_at_a_time(engine: AsyncEngine) -> None
                 assert await db.run_alone(second, "retention")  # another job's lock is free
     async with sessions.begin() as later:  # released with the transaction
         assert await db.run_alone(later, "timers")
+
+
+async def test_one_leader_at_a_time(engine: AsyncEngine) -> None:
+    """The broadcast sender leads on one instance; another takes over when it stops."""
+    first = db.Leader(engine, db.JOB_LOCKS["broadcast"])
+    second = db.Leader(engine, db.JOB_LOCKS["broadcast"])
+    try:
+        assert await first.acquire()
+        assert await first.acquire()  # still
+        on_postgres = engine.dialect.name == "postgresql"
+        assert await second.acquire() is not on_postgres
+        await first.release()
+        assert await second.acquire()
+    finally:
+        await first.release()
+        await second.release()
