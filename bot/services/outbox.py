@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models.base import OutboxStatus
 from models.outbox import OutboxMessage
@@ -51,14 +52,26 @@ def enqueue(
 
 
 async def claim(session: AsyncSession, *, now: datetime, limit: int = 20) -> list[Envelope]:
-    """Take due messages, oldest first, marking them SENDING (locked rows are skipped)."""
+    """Take due messages, oldest first and at most one per chat, marking them SENDING (rows
+    locked by another sender are skipped)."""
+    earlier = aliased(OutboxMessage)
     rows = list(
         await session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.available_at <= now)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.available_at <= now,
+                # a chat's messages go out in order, also with several senders: only the
+                # oldest one not yet sent of each chat is taken
+                ~exists().where(
+                    earlier.chat_id == OutboxMessage.chat_id,
+                    earlier.id < OutboxMessage.id,
+                    earlier.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                ),
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=OutboxMessage)
         )
     )
     for row in rows:
