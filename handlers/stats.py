@@ -3,15 +3,19 @@
 import asyncio
 from datetime import timedelta
 from html import escape
+from typing import TYPE_CHECKING
 
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
-from bot.services import stats, stats_chart, users
+from bot.services import stats, users
 from handlers import callbacks as cb
 from handlers.context import Ctx
 from handlers.render import Keyboard, category_name
+
+if TYPE_CHECKING:
+    from bot.services import stats_chart
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -141,8 +145,10 @@ async def export_csv(update: Update, context: Ctx) -> None:
     await message.reply_document(stats.to_csv(result), filename=name)
 
 
-def chart_labels(result: stats.Figures, tr: Translator, scope: str) -> stats_chart.ChartLabels:
+def chart_labels(result: stats.Figures, tr: Translator, scope: str) -> "stats_chart.ChartLabels":
     """The chart's words in the user's language."""
+    from bot.services import stats_chart  # matplotlib (~86 MB) loads when a chart is asked for
+
     title = tr("gongbae statistics") if scope == "city" else tr("Your sales")
     period = tr("{start} to {end}", start=result.start.isoformat(), end=result.end.isoformat())
     return stats_chart.ChartLabels(
@@ -161,6 +167,8 @@ async def export_chart(update: Update, context: Ctx) -> None:
     query, message, tr, action, result = requested
     await query.answer()
     labels = chart_labels(result, tr, action.scope)
+    from bot.services import stats_chart
+
     png = await asyncio.to_thread(stats_chart.render_png, result, labels)
     await message.reply_photo(png, caption=escape(labels.title.replace("\n", " · ")))
 
