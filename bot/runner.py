@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -98,6 +99,10 @@ class Stack:
         )
         routes = [*routes, *provider.routes()]
         await self.deps.load_menu_index()
+        # the menu index and the loaded modules live as long as the process: keep them out of
+        # the garbage collector's full passes (which paused updates for 100+ ms)
+        gc.collect()
+        gc.freeze()
         self.application = build_application(
             self.deps, base_url=self._bot_api_base(), processor=self.processor
         )

@@ -266,6 +266,7 @@ async def change_quantity(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     action = cb.LineQuantity.unpack(query.data or "", context.deps.signer, query.message.chat.id)
+    await query.answer()  # stop the button's spinner now; the cart message follows
     tr = await context.translator_for(user)
     async with context.deps.sessions.begin() as session:
         cart = await ordering.set_quantity(
@@ -275,7 +276,6 @@ async def change_quantity(update: Update, context: Ctx) -> None:
             quantity=action.quantity,
             now=context.deps.now(),
         )
-    await query.answer()
     if cart is None:
         await query.edit_message_text(tr("Your cart is empty."))
         return
