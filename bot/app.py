@@ -157,6 +157,7 @@ def build_deps(settings: Settings, engine: AsyncEngine) -> Deps:
     return Deps(
         settings=settings,
         sessions=db.session_factory(engine),
+        reads=db.read_factory(engine),
         i18n=I18n(default=settings.default_locale, tz=settings.tz),
         signer=Signer(secret),
     )

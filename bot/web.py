@@ -116,7 +116,7 @@ def create_app(
     async def metrics(_: Request) -> Response:
         """Prometheus metrics of this instance (the outbox figures are the database's)."""
         try:
-            async with deps.sessions() as session:
+            async with deps.reads() as session:
                 waiting = await outbox.pending(session)
                 oldest = await outbox.oldest_pending(session)
         except Exception:  # metrics must answer even when the database does not

@@ -40,7 +40,7 @@ BATCH = 16  # recipients claimed at a time: few are held if the process dies
 
 async def region_names(deps: Deps) -> tuple[str, str]:
     """The region's Korean and English names, for the sender line of ads."""
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         region = await catalog.region(session)
     return region.name, region.name_en
 
@@ -262,7 +262,7 @@ class Broadcaster:
     async def start_due(self) -> None:
         """Start scheduled campaigns whose time has come (once, whichever instance wins)."""
         deps = self.deps
-        async with deps.sessions() as session:
+        async with deps.reads() as session:
             due = await campaigns.due(session, now=deps.now())
         for campaign_id in due:
             async with deps.sessions.begin() as session:
@@ -280,7 +280,7 @@ class Broadcaster:
     async def _say(self, chat_id: int, campaign_id: int, *, progress: bool) -> int | None:
         """Send the progress message (or the final report) to a staff chat."""
         deps = self.deps
-        async with deps.sessions() as session:
+        async with deps.reads() as session:
             locale, language_code = await users.languages_of(session, chat_id)
             report = await campaigns.report(session, campaign_id, now=deps.now())
         tr = deps.i18n.translator(locale, language_code)
@@ -298,7 +298,7 @@ class Broadcaster:
         """Edit each sending campaign's progress message (every few seconds) and report the
         campaigns that are done."""
         deps = self.deps
-        async with deps.sessions() as session:
+        async with deps.reads() as session:
             sending = await campaigns.progress_targets(session)
         for campaign_id, chat_id, message_id in sending:
             if final_check:
@@ -321,7 +321,7 @@ class Broadcaster:
         if not force and time.monotonic() - shown_at < self.progress_every:
             return
         deps = self.deps
-        async with deps.sessions() as session:
+        async with deps.reads() as session:
             locale, language_code = await users.languages_of(session, chat_id)
             report = await campaigns.report(session, campaign_id, now=deps.now())
         tr = deps.i18n.translator(locale, language_code)

@@ -18,7 +18,7 @@ async def list_categories(update: Update, context: Ctx) -> None:
         cb.Categories.unpack(query.data or "", context.deps.signer, chat.id)
         await query.answer()
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         region = await catalog.region(session)
         cats = await catalog.categories(session)
     text, kb = categories_view(
@@ -39,7 +39,7 @@ async def list_shops(update: Update, context: Ctx) -> None:
     action = cb.Category.unpack(query.data or "", context.deps.signer, chat_id)
     await query.answer()
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         page = await catalog.shops(
             session, category=action.code, now=context.deps.now(), page=action.page
         )
@@ -56,7 +56,7 @@ async def show_menu(update: Update, context: Ctx) -> None:
     action = cb.ShopMenu.unpack(query.data or "", context.deps.signer, chat_id)
     await query.answer()
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         menu = await catalog.menu(
             session, merchant_id=action.merchant_id, now=context.deps.now(), page=action.page
         )
@@ -74,7 +74,7 @@ async def show_item(update: Update, context: Ctx) -> None:
     action = cb.ItemDetail.unpack(query.data or "", context.deps.signer, chat_id)
     await query.answer()
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         item, merchant_id = await catalog.item(session, item_id=action.item_id)
     text, kb = item_view(
         tr, item, merchant_id, action.page, Keyboard(context.deps.signer, chat_id)

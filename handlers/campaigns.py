@@ -36,7 +36,7 @@ STAFF_ONLY = N_("This command is for the city's staff.")
 
 
 async def _is_staff(context: Ctx, telegram_id: int) -> bool:
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         return await users.role_of(session, telegram_id) == "staff"
 
 
@@ -91,7 +91,7 @@ async def list_campaigns(update: Update, context: Ctx) -> None:
     if not await _is_staff(context, user.id):
         await message.reply_text(tr(STAFF_ONLY))
         return
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         recent = await campaigns.recent(session, telegram_id=user.id)
     if not recent:
         await message.reply_text(tr("No campaigns yet. Start one with /campaign."))
@@ -115,7 +115,7 @@ async def show(
 ) -> None:
     """Show a campaign: the panel of a draft, the progress or report of a sent one."""
     deps = context.deps
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         draft = await campaigns.draft(
             session, campaign_id=campaign_id, telegram_id=user_id, now=deps.now()
         )
@@ -224,7 +224,7 @@ async def picture(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or not message.photo:
         return
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         awaiting, data = await users.expected(session, user.id)
     tr = await context.translator_for(user)
     if awaiting != AWAIT_IMAGE:
@@ -257,7 +257,7 @@ async def picture(update: Update, context: Ctx) -> None:
 async def test_send(context: Ctx, chat_id: int, user_id: int, campaign_id: int) -> None:
     """Send the ad to the staff member as residents get it, in Korean and in English."""
     deps = context.deps
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         draft = await campaigns.draft(
             session, campaign_id=campaign_id, telegram_id=user_id, now=deps.now()
         )

@@ -75,7 +75,7 @@ async def reply_unavailable(
     """Say plainly why it cannot be ordered now, with other open shops of the kind."""
     kb = Keyboard(ctx.deps.signer, message.chat_id)
     if isinstance(err, ShopUnavailable):
-        async with ctx.deps.sessions() as session:
+        async with ctx.deps.reads() as session:
             others = await catalog.alternatives(
                 session, merchant_id=err.merchant_id, now=ctx.deps.now()
             )
@@ -158,7 +158,7 @@ async def pick_shop(update: Update, context: Ctx) -> None:
         return
     action = cb.PickShop.unpack(query.data or "", context.deps.signer, query.message.chat.id)
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         awaiting, data = await text_orders.awaited(session, user.id)
         shop = await ordering.shop_code(session, action.merchant_id)
     if awaiting != text_orders.AWAIT_SHOP or "text" not in data:
@@ -186,7 +186,7 @@ async def replace_cart(update: Update, context: Ctx) -> None:
     await query.answer()
     await query.edit_message_reply_markup(None)
     if not action.replace:
-        async with context.deps.sessions() as session:
+        async with context.deps.reads() as session:
             cart = await ordering.view(session, telegram_id=user.id, now=context.deps.now())
         await reply_cart(query.message, cart, tr, context)
         return
@@ -316,7 +316,7 @@ async def show_cart(update: Update, context: Ctx) -> None:
     cb.ShowCart.unpack(query.data or "", context.deps.signer, query.message.chat.id)
     await query.answer()
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         cart = await ordering.view(session, telegram_id=user.id, now=context.deps.now())
     await reply_cart(query.message, cart, tr, context)
 

@@ -316,7 +316,7 @@ async def new_address(update: Update, context: Ctx) -> None:
     await query.answer()
     await query.edit_message_reply_markup(None)
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         state = await checkout.view(session, telegram_id=user.id, now=context.deps.now())
     await prompt_new_address(message, state, tr, context)
 

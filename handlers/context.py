@@ -28,7 +28,8 @@ class Deps:
     """What every handler may use; built once in bot/app.py."""
 
     settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: async_sessionmaker[AsyncSession]  # sessions.begin(): a transaction that writes
+    reads: async_sessionmaker[AsyncSession]  # reads(): looks only (no write lock on SQLite)
     i18n: I18n
     signer: Signer
     menu_index: MenuIndex | None = None  # the parser's index of the region's menus
@@ -51,7 +52,7 @@ class Deps:
 
     async def load_menu_index(self) -> None:
         """(Re)build the parser's index from the region's menus (none: no region yet)."""
-        async with self.sessions() as session:
+        async with self.reads() as session:
             try:
                 pack = await catalog.export_pack(session)
             except NotFound:
@@ -80,7 +81,7 @@ class Ctx(CallbackContext[ExtBot[None], dict, dict, dict]):
 
     async def translator_for(self, user: User) -> Translator:
         """The translator for a Telegram user: saved choice, then Telegram's, then ko."""
-        async with self.deps.sessions() as session:
+        async with self.deps.reads() as session:
             saved = await users.locale_of(session, user.id)
         return self.deps.i18n.translator(saved, user.language_code)
 

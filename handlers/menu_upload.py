@@ -97,7 +97,7 @@ async def received(update: Update, context: Ctx) -> None:
             )
         )
         return
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         try:
             await menu_upload.shop_of(session, user.id, name)
         except NotAllowed:
@@ -112,7 +112,7 @@ async def received(update: Update, context: Ctx) -> None:
             pass  # reported with the file's other problems below
     data = bytes(await (await document.get_file()).download_as_bytearray())
     try:
-        async with context.deps.sessions() as session:
+        async with context.deps.reads() as session:
             merchant, pack = await menu_upload.read(
                 session, telegram_id=user.id, filename=name, data=data
             )
@@ -143,7 +143,7 @@ async def confirm(update: Update, context: Ctx) -> None:
     action = cb.MenuFile.unpack(query.data or "", context.deps.signer, message.chat_id)
     tr = await context.translator_for(user)
     expired = tr("This preview has expired. Please send the file again.")
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         awaiting, data = await users.expected(session, user.id)
     if awaiting != menu_upload.AWAIT_CONFIRM or not str(data.get("digest", "")).startswith(
         action.file

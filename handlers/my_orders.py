@@ -33,7 +33,7 @@ async def list_orders(update: Update, context: Ctx) -> None:
         cb.MyOrders.unpack(query.data or "", context.deps.signer, chat.id)
         await query.answer()
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         rows = await history.recent(session, telegram_id=user.id)
     kb = Keyboard(context.deps.signer, chat.id)
     if not rows:
@@ -67,7 +67,7 @@ async def show_order(update: Update, context: Ctx) -> None:
     action = cb.OrderDetail.unpack(query.data or "", context.deps.signer, query.message.chat_id)
     tr = await context.translator_for(user)
     try:
-        async with context.deps.sessions() as session:
+        async with context.deps.reads() as session:
             order = await history.detail(session, order_id=action.order_id, telegram_id=user.id)
     except NotAllowed:
         await query.answer(

@@ -247,7 +247,7 @@ class OutboxSender:
 
     async def _send(self, envelope: outbox.Envelope) -> None:
         deps = self.deps
-        async with deps.sessions() as session:
+        async with deps.reads() as session:
             locale, language_code = await users.languages_of(session, envelope.chat_id)
         tr = deps.i18n.translator(locale, language_code)
         try:

@@ -17,14 +17,14 @@ async def awaited_text(update: Update, context: Ctx) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         awaiting, data = await text_orders.awaited(session, user.id)
     if awaiting in (
         checkout_service.AWAIT_ADDRESS,
         checkout_service.AWAIT_NOTE,
         checkout_service.AWAIT_PHONE,
     ):
-        async with context.deps.sessions() as session:
+        async with context.deps.reads() as session:
             cart = await ordering.view(session, telegram_id=user.id, now=context.deps.now())
         if cart is None:  # the cart was emptied meanwhile: read the text as an order
             return

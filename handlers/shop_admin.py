@@ -53,7 +53,7 @@ async def show_panel(update: Update, context: Ctx) -> None:
         cb.ShopPanel.unpack(query.data or "", context.deps.signer, chat.id)
         await query.answer()
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         shops = await merchants.panels(session, telegram_id=user.id)
     kb = panel_keyboard(shops, tr, Keyboard(context.deps.signer, chat.id))
     text = panel_text(shops, tr)
@@ -90,7 +90,7 @@ async def pause(update: Update, context: Ctx) -> None:
 async def _show_items(
     query: object, context: Ctx, tr: Translator, merchant_id: int, page: int, chat_id: int
 ) -> None:
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         listed = await merchants.items(session, merchant_id=merchant_id, telegram_id=chat_id)
     pages = max(1, -(-len(listed) // PER_PAGE))
     page = min(max(page, 0), pages - 1)
@@ -164,7 +164,7 @@ async def invite_owner(update: Update, context: Ctx) -> None:
     if message is None or user is None:
         return
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         role = await users.role_of(session, user.id)
     if role != "staff":
         await message.reply_text(tr("This command is for the city's staff."))

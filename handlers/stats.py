@@ -58,7 +58,7 @@ def figures_text(result: stats.Figures, tr: Translator, title: str) -> str:
 
 async def _figures(context: Ctx, days: int, merchant_ids: list[int] | None) -> stats.Figures:
     end = context.deps.now().date()
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         return await stats.figures(
             session,
             start=end - timedelta(days=days - 1),
@@ -75,7 +75,7 @@ async def city_stats(update: Update, context: Ctx) -> None:
     if message is None or user is None:
         return
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         role = await users.role_of(session, user.id)
     if role != "staff":
         await message.reply_text(tr("This command is for the city's staff."))
@@ -97,7 +97,7 @@ async def shop_sales(update: Update, context: Ctx) -> None:
     if message is None or user is None:
         return
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         shops = await stats.merchant_ids_of(session, user.id)
     if not shops:
         await message.reply_text(
@@ -122,7 +122,7 @@ async def _requested_figures(
         return None
     action = kind.unpack(query.data or "", context.deps.signer, query.message.chat_id)
     tr = await context.translator_for(user)
-    async with context.deps.sessions() as session:
+    async with context.deps.reads() as session:
         role = await users.role_of(session, user.id)
         shops = await stats.merchant_ids_of(session, user.id)
     if action.scope == "city" and role != "staff":

@@ -21,6 +21,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 logger = logging.getLogger(__name__)
+READS = "gongbae_reads"
+
+
+class ReadOnlySession(RuntimeError):
+    """A session made for reading tried to write (a bug: use sessions.begin())."""
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -47,8 +52,20 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # IMMEDIATE takes the write lock up front: no deadlock when a reader starts writing.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READS):
+            # a read-only session: a plain BEGIN reads a WAL snapshot and waits for nobody
+            conn.exec_driver_sql("BEGIN")
+        else:
+            # IMMEDIATE takes the write lock up front: no deadlock when a reader starts writing
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _reads_only(
+        conn: Connection, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any
+    ) -> None:
+        verb = statement.lstrip()[:6].upper()
+        if conn.get_execution_options().get(READS) and verb not in ("SELECT", "PRAGMA", "BEGIN"):
+            raise ReadOnlySession(statement[:80])
 
     return engine
 
@@ -56,6 +73,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded values after commit (no IO on later attribute reads)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that only read: on SQLite they do not take the write lock (a write in one
+    raises ReadOnlySession); elsewhere they are ordinary sessions."""
+    return async_sessionmaker(engine.execution_options(**{READS: True}), expire_on_commit=False)
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -72,3 +72,23 @@ async def test_one_leader_at_a_time(engine: AsyncEngine) -> None:
     finally:
         await first.release()
         await second.release()
+
+
+async def test_read_sessions_do_not_write(tmp_path: Path) -> None:
+    """Read sessions take no write lock on SQLite, so they never wait for a writer."""
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'reads.sqlite3'}")
+    try:
+        await db.upgrade(engine)
+        writes, reads = db.session_factory(engine), db.read_factory(engine)
+        async with writes.begin() as writing:
+            await writing.execute(text("CREATE TABLE t (x INTEGER)"))
+        async with writes.begin() as writing:
+            await writing.execute(text("INSERT INTO t VALUES (1)"))
+            async with reads() as reading:  # while the writer holds the lock
+                assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        async with reads() as reading:
+            assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+            with pytest.raises(db.ReadOnlySession):
+                await reading.execute(text("INSERT INTO t VALUES (2)"))
+    finally:
+        await engine.dispose()
