@@ -147,7 +147,9 @@ def _int(value: str) -> int | str:
     return int(value) if value.lstrip("-").isdigit() else value
 
 
-def _from_csv(data: bytes) -> list[Any]:
+def _from_csv(data: bytes) -> tuple[list[Any], list[str]]:
+    """The menu in a CSV and the problems of rows that could not be read (the rest of the
+    file is still checked, so that every problem is listed at once)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -200,9 +202,7 @@ def _from_csv(data: bytes) -> list[Any]:
             if row.get("choice_price"):
                 choice["price"] = _int(row["choice_price"])
             group["choices"].append(choice)
-    if problems:
-        raise InvalidMenuPack(problems)
-    return list(items.values())
+    return list(items.values()), problems
 
 
 def _with_rows(problems: list[str], menu: list[Any]) -> list[str]:
@@ -233,10 +233,11 @@ async def read(
     if len(data) > MAX_BYTES:
         raise InvalidMenuPack([f"file: {len(data):,} bytes; at most {MAX_BYTES:,}"])
     kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    unreadable: list[str] = []
     if kind == "json":
         menu = _from_json(data, merchant)
     elif kind == "csv":
-        menu = _from_csv(data)
+        menu, unreadable = _from_csv(data)
     else:
         raise InvalidMenuPack(["file: send the menu as a .json or .csv file"])
     region = await session.get(Region, merchant.region_id)
@@ -250,9 +251,11 @@ async def read(
         },
         "merchants": [{**_header(merchant), "menu": menu}],
     }
-    problems = menu_pack.validate(_without_rows(pack))
+    # (a file of unreadable rows only gets those listed, not "menu: must be a non-empty list")
+    problems = menu_pack.validate(_without_rows(pack)) if menu or not unreadable else []
+    problems = unreadable + _with_rows(problems, menu if isinstance(menu, list) else [])
     if problems:
-        raise InvalidMenuPack(_with_rows(problems, menu if isinstance(menu, list) else []))
+        raise InvalidMenuPack(problems)
     return merchant, _without_rows(pack)
 
 

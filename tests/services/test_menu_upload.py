@@ -49,7 +49,7 @@ GOOD_CSV = csv_file(
                 ",이름없음,No code,1000,,,,,,,,,,,",
                 "x,엑스,X,abc,,,,,,,,,,,",
             ),
-            ["row 2: item_code is required"],
+            ["row 2: item_code is required", "row 3 (x).price: must be a positive integer"],
         ),
         (
             "menu.csv",
@@ -71,6 +71,7 @@ GOOD_CSV = csv_file(
         ),
         ("menu.csv", b"\xff\xfe\x00bad", ["file: CSV must be saved as UTF-8"]),
         ("menu.txt", b"hello", ["file: send the menu as a .json or .csv file"]),
+        ("menu.csv", csv_file(), ["menu: must be a non-empty list"]),
         (
             "menu.json",
             json.dumps(
@@ -80,7 +81,17 @@ GOOD_CSV = csv_file(
         ),
         ("menu.json", b"{not json", None),
     ],
-    ids=["zero-price", "no-code", "bad-rows", "header", "encoding", "kind", "other-shop", "json"],
+    ids=[
+        "zero-price",
+        "no-code",
+        "bad-rows",
+        "header",
+        "encoding",
+        "kind",
+        "no-rows",
+        "other-shop",
+        "json",
+    ],
 )
 async def test_bad_files_list_every_problem(
     session: AsyncSession, filename: str, data: bytes, expected: list[str] | None
