@@ -24,32 +24,16 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
+from bot.config import local_settings  # noqa: E402
 from bot.runner import Stack  # noqa: E402
 from bot.sandbox import Limits  # noqa: E402
 from bot.services import campaigns  # noqa: E402
 from models.base import CampaignStatus  # noqa: E402
 from models.campaign import CampaignRecipient  # noqa: E402
-from models.user import User  # noqa: E402
+from tests.factories import resident  # noqa: E402
 
 STAFF = 790001  # 서민준, 서구청 (a demo persona)
 BASE = 600000  # residents' telegram ids: BASE .. BASE + N - 1
-
-
-def sandbox_settings(folder: Path, **overrides: object) -> Settings:
-    """Sandbox settings on a fresh SQLite file and an ephemeral port (as the e2e tests)."""
-    values: dict[str, object] = {
-        "telegram_bot_token": None,
-        "database_url": f"sqlite:///{folder / 'broadcast.sqlite3'}",
-        "web_port": 0,
-        "demo_pack": ROOT / "demo" / "incheon-seo.json",
-        "demo_personas": ROOT / "demo" / "personas.json",
-        "log_level": "WARNING",
-        "sandbox_rider_pickup_seconds": 0.0,
-        "sandbox_rider_deliver_seconds": 0.0,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]
 
 
 async def seed(stack: Stack, residents: int) -> None:
@@ -60,18 +44,7 @@ async def seed(stack: Stack, residents: int) -> None:
         for n in range(residents):
             locale = "en" if n % 2 else "ko"
             stack.sandbox.add_user(BASE + n, f"Resident {n}", language_code=locale)
-            session.add(
-                User(
-                    telegram_id=BASE + n,
-                    first_name=f"Resident {n}",
-                    language_code=locale,
-                    locale=locale,
-                    marketing_consent=True,
-                    marketing_consent_at=agreed,
-                    night_consent=True,
-                    night_consent_at=agreed,
-                )
-            )
+            session.add(resident(BASE + n, at=agreed, locale=locale, night=True))
 
 
 async def start_campaign(stack: Stack) -> tuple[int, int]:
@@ -126,8 +99,10 @@ async def run(args: argparse.Namespace) -> int:
     """Start the stack, send one campaign, print the figures; 0 when all went out once."""
     limits = Limits()  # Telegram's: 30/s per bot (burst 30), 1/s per chat
     with tempfile.TemporaryDirectory(prefix="gongbae-broadcast-") as folder:
-        settings = sandbox_settings(
-            Path(folder), broadcast_rate=args.rate, telegram_max_rate=args.max_rate
+        settings = local_settings(
+            Path(folder) / "broadcast.sqlite3",
+            broadcast_rate=args.rate,
+            telegram_max_rate=args.max_rate,
         )
         async with Stack(settings, sandbox_limits=limits) as stack:
             assert stack.sandbox is not None  # noqa: S101 (sandbox settings)

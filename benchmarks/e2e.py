@@ -78,7 +78,7 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
-from bot.config import Settings  # noqa: E402
+from bot.config import local_settings  # noqa: E402
 from bot.runner import Stack  # noqa: E402
 from bot.sandbox import (  # noqa: E402
     Limits,
@@ -125,23 +125,6 @@ WORDS = {
 }
 QUESTIONS = ("골라 주세요", "please choose", "어느 가게에서", "Which shop")
 NAVIGATION = ("⬅", "◀", "▶", "다음", "이전", "Next", "Prev")
-
-
-def settings_for(folder: Path, max_rate: float) -> Settings:
-    """Sandbox settings on a fresh SQLite file and an ephemeral port (as the e2e tests)."""
-    values: dict[str, object] = {
-        "telegram_bot_token": None,
-        "database_url": f"sqlite:///{folder / 'e2e.sqlite3'}",
-        "web_port": 0,
-        "demo_pack": ROOT / "demo" / "incheon-seo.json",
-        "demo_personas": ROOT / "demo" / "personas.json",
-        "log_level": "WARNING",
-        "sandbox_rider_pickup_seconds": 0.0,
-        "sandbox_rider_deliver_seconds": 0.0,
-        "telegram_max_rate": max_rate,
-        "broadcast_rate": min(25.0, max_rate),
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]
 
 
 # -- what a resident does --------------------------------------------------------------------
@@ -655,7 +638,11 @@ class Gongbae:
 async def measure_gongbae(args: argparse.Namespace, errors: Errors) -> Gongbae:
     """Warm up, then the closed loop and the open loop(s) against the real stack."""
     with tempfile.TemporaryDirectory(prefix="gongbae-e2e-") as folder:
-        settings = settings_for(Path(folder), args.max_rate)
+        settings = local_settings(
+            Path(folder) / "e2e.sqlite3",
+            telegram_max_rate=args.max_rate,
+            broadcast_rate=min(25.0, args.max_rate),
+        )
         async with Stack(settings, sandbox_limits=Limits(enabled=False)) as stack:
             assert stack.sandbox is not None  # noqa: S101 (sandbox settings)
             stack.deps.clock = lambda: EVENING

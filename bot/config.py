@@ -166,3 +166,18 @@ def load_settings(**overrides: object) -> Settings:
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         reason = first["msg"].removeprefix("Value error, ")
         raise SettingsError(f"configuration error: {name}: {reason}") from None
+
+
+def local_settings(database: Path, **overrides: object) -> Settings:
+    """A local sandbox (no token, demo region) on a fresh SQLite file and an ephemeral
+    loopback port, quiet and with instant sandbox riders: for tests and benchmarks."""
+    values: dict[str, object] = {
+        "telegram_bot_token": None,
+        "database_url": f"sqlite:///{database}",
+        "web_port": 0,
+        "log_level": "WARNING",
+        "sandbox_rider_pickup_seconds": 0.0,
+        "sandbox_rider_deliver_seconds": 0.0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]

@@ -15,7 +15,7 @@ from datetime import timedelta
 from html import unescape
 from typing import TYPE_CHECKING
 
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import TelegramError
 
 from bot.services import ad_times, broadcast, campaigns, catalog, users
 from bot.services.broadcast import Send
@@ -23,6 +23,7 @@ from bot.services.errors import CampaignState
 from handlers.ads import ad_keyboard, ad_text, progress_text, report_text
 from handlers.context import Deps
 from handlers.render import Keyboard
+from handlers.sending import Outcome, attempt
 from models import db
 
 if TYPE_CHECKING:
@@ -33,6 +34,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024
+# the label of gongbae_ads_total for each outcome of a send
+AD_OUTCOMES = {
+    "sent": "sent",
+    "wait": "retry_after",
+    "blocked": "blocked",
+    "refused": "failed",
+    "retry": "retry",
+}
 PER_CHAT_GAP = 1.0  # seconds between two messages to one chat
 IN_FLIGHT = 8
 BATCH = 16  # recipients claimed at a time: few are held if the process dies
@@ -220,44 +229,35 @@ class Broadcaster:
         if self._region is None:
             self._region = await region_names(deps)
         try:
-            await send_ad(self.application.bot, deps, send, self._region)
-        except RetryAfter as err:
-            self.retry_afters += 1
-            deps.metrics.ads.labels("retry_after").inc()
-            wait = err.retry_after
-            delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            self._paused_until = max(self._paused_until, time.monotonic() + delay)
-            async with deps.sessions.begin() as session:
-                await broadcast.release(session, send.recipient_id)
-            return
-        except Forbidden:
-            deps.metrics.ads.labels("blocked").inc()
-            async with deps.sessions.begin() as session:
-                await broadcast.blocked(session, send.recipient_id, now=deps.now())
-            return
-        except BadRequest as err:
-            logger.warning("Ad to chat %s refused: %s", send.chat_id, err)
-            deps.metrics.ads.labels("failed").inc()
-            async with deps.sessions.begin() as session:
-                await broadcast.failed(session, send.recipient_id, error=str(err))
-            return
-        except Exception as err:  # network trouble, or a bug: try again later, keep going
+            outcome = await attempt(send_ad(self.application.bot, deps, send, self._region))
+        except Exception as err:  # a bug, or trouble outside Telegram: try again later
             logger.warning("Ad to chat %s not sent: %r", send.chat_id, err)
-            deps.metrics.ads.labels("retry").inc()
-            async with deps.sessions.begin() as session:
+            outcome = Outcome("retry", error=repr(err))
+        deps.metrics.ads.labels(AD_OUTCOMES[outcome.kind]).inc()
+        if outcome.kind == "wait":
+            self.retry_afters += 1
+            self._paused_until = max(self._paused_until, time.monotonic() + outcome.delay)
+        elif outcome.kind == "refused":
+            logger.warning("Ad to chat %s refused: %s", send.chat_id, outcome.error)
+        async with deps.sessions.begin() as session:
+            if outcome.kind == "sent":
+                await broadcast.sent(
+                    session, send.recipient_id, now=deps.now(), coupon=send.coupon is not None
+                )
+            elif outcome.kind == "wait":  # everything pauses; this one goes again after
+                await broadcast.release(session, send.recipient_id)
+            elif outcome.kind == "blocked":
+                await broadcast.blocked(session, send.recipient_id, now=deps.now())
+            elif outcome.kind == "refused":
+                await broadcast.failed(session, send.recipient_id, error=outcome.error)
+            else:
                 await broadcast.retry(
                     session,
                     send.recipient_id,
                     now=deps.now(),
                     delay=2.0**send.attempts,
-                    error=repr(err),
+                    error=outcome.error,
                 )
-            return
-        async with deps.sessions.begin() as session:
-            await broadcast.sent(
-                session, send.recipient_id, now=deps.now(), coupon=send.coupon is not None
-            )
-        deps.metrics.ads.labels("sent").inc()
 
     async def start_due(self) -> None:
         """Start scheduled campaigns whose time has come (once, whichever instance wins)."""

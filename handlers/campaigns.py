@@ -35,11 +35,6 @@ logger = logging.getLogger(__name__)
 STAFF_ONLY = N_("This command is for the city's staff.")
 
 
-async def _is_staff(context: Ctx, telegram_id: int) -> bool:
-    async with context.deps.reads() as session:
-        return await users.role_of(session, telegram_id) == "staff"
-
-
 def state_text(err: CampaignState, tr: Translator) -> str:
     """Why a campaign cannot do what was asked."""
     if err.reason == "texts missing":
@@ -71,14 +66,15 @@ async def new_campaign(update: Update, context: Ctx) -> None:
     if message is None or user is None:
         return
     tr = await context.translator_for(user)
-    if not await _is_staff(context, user.id):
+    try:
+        async with context.deps.sessions.begin() as session:
+            campaign_id = await campaigns.create(session, telegram_id=user.id)
+            await campaigns.ask(
+                session, telegram_id=user.id, what=AWAIT_KO, campaign_id=campaign_id, first=True
+            )
+    except NotAllowed:
         await message.reply_text(tr(STAFF_ONLY))
         return
-    async with context.deps.sessions.begin() as session:
-        campaign_id = await campaigns.create(session, telegram_id=user.id)
-        await campaigns.ask(
-            session, telegram_id=user.id, what=AWAIT_KO, campaign_id=campaign_id, first=True
-        )
     await message.reply_text(_ask_ko(tr, campaign_id))
 
 
@@ -88,11 +84,12 @@ async def list_campaigns(update: Update, context: Ctx) -> None:
     if message is None or user is None:
         return
     tr = await context.translator_for(user)
-    if not await _is_staff(context, user.id):
+    try:
+        async with context.deps.reads() as session:
+            recent = await campaigns.recent(session, telegram_id=user.id)
+    except NotAllowed:
         await message.reply_text(tr(STAFF_ONLY))
         return
-    async with context.deps.reads() as session:
-        recent = await campaigns.recent(session, telegram_id=user.id)
     if not recent:
         await message.reply_text(tr("No campaigns yet. Start one with /campaign."))
         return

@@ -8,7 +8,6 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.i18n import N_, Translator
 from bot.services import outbox, users
@@ -16,6 +15,7 @@ from bot.services.merchants import ETAS
 from handlers import callbacks as cb
 from handlers.context import Deps, GongbaeApp
 from handlers.render import Keyboard
+from handlers.sending import attempt
 
 logger = logging.getLogger(__name__)
 
@@ -259,33 +259,27 @@ class OutboxSender:
             async with deps.sessions.begin() as session:
                 await outbox.failed(session, envelope.id, error=f"render: {err!r}")
             return
-        try:
-            await self.application.bot.send_message(envelope.chat_id, text, reply_markup=markup)
-        except RetryAfter as err:
-            wait = err.retry_after
-            delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            async with deps.sessions.begin() as session:
-                await outbox.retry(session, envelope.id, now=deps.now(), delay=delay, error="429")
-            return
-        except (Forbidden, BadRequest) as err:
-            logger.warning(
-                "Outbox message %s to chat %s failed: %s", envelope.id, envelope.chat_id, err
-            )
-            async with deps.sessions.begin() as session:
-                await outbox.failed(session, envelope.id, error=str(err))
-            return
-        except TelegramError as err:
-            async with deps.sessions.begin() as session:
-                await outbox.retry(
-                    session,
-                    envelope.id,
-                    now=deps.now(),
-                    delay=2.0**envelope.attempts,
-                    error=str(err),
-                )
-            return
+        outcome = await attempt(
+            self.application.bot.send_message(envelope.chat_id, text, reply_markup=markup)
+        )
         async with deps.sessions.begin() as session:
-            await outbox.sent(session, envelope.id, now=deps.now())
+            if outcome.kind == "sent":
+                await outbox.sent(session, envelope.id, now=deps.now())
+            elif outcome.kind in ("blocked", "refused"):
+                logger.warning(
+                    "Outbox message %s to chat %s failed: %s",
+                    envelope.id,
+                    envelope.chat_id,
+                    outcome.error,
+                )
+                await outbox.failed(session, envelope.id, error=outcome.error)
+            else:  # wait for Telegram's retry_after, or back off
+                delay = outcome.delay if outcome.kind == "wait" else 2.0**envelope.attempts
+                await outbox.retry(
+                    session, envelope.id, now=deps.now(), delay=delay, error=outcome.error
+                )
+        if outcome.kind != "sent":
+            return
         logger.info(
             "Sent %s for order %s to chat %s", envelope.kind, envelope.order_id, envelope.chat_id
         )

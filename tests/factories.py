@@ -1,7 +1,10 @@
-"""Builders of test data: small menu packs."""
+"""Builders of test data: small menu packs, residents."""
 
 import copy
+from datetime import datetime
 from typing import Any
+
+from models.user import User
 
 SMALL_PACK: dict[str, Any] = {
     "region": {
@@ -69,3 +72,25 @@ SMALL_PACK: dict[str, Any] = {
 def small_pack() -> dict[str, Any]:
     """A fresh copy of a two-shop pack, safe to modify."""
     return copy.deepcopy(SMALL_PACK)
+
+
+def resident(
+    telegram_id: int,
+    *,
+    at: datetime,
+    locale: str = "ko",
+    ads: bool = True,
+    night: bool = False,
+) -> User:
+    """A resident row (not yet added) who answered the ads question at `at`: agreed to ads
+    or not, and to night-time ads or not."""
+    return User(
+        telegram_id=telegram_id,
+        first_name=f"Resident {telegram_id}",
+        language_code=locale,
+        locale=locale,
+        marketing_consent=ads,
+        marketing_consent_at=at,
+        night_consent=ads and night,
+        night_consent_at=at if ads and night else None,
+    )

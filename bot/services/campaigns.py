@@ -134,8 +134,8 @@ async def _region_id(session: AsyncSession) -> int:
 
 
 async def _staff(session: AsyncSession, telegram_id: int) -> User:
-    user = await users.get(session, telegram_id)
-    if user.role != Role.STAFF:
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None or user.role != Role.STAFF:
         raise NotAllowed("campaigns are for staff")
     return user
 
@@ -179,7 +179,8 @@ async def edit(
         elif name == "audience":
             value = value.to_json()
         elif name == "coupon_id" and value is not None:
-            if value not in {c.id for c in await coupons_on_offer(session, now=None)}:
+            coupon = await session.get(Coupon, value)
+            if coupon is None or coupon.spent >= coupon.budget:
                 raise NotFound("coupon", value)
         elif name != "image":
             raise ValueError(f"unknown change {name!r}")

@@ -344,6 +344,33 @@ async def import_pack(session: AsyncSession, pack: dict[str, Any]) -> ImportRepo
     return report
 
 
+async def with_menu(session: AsyncSession, merchant_id: int) -> Merchant:
+    """A shop with its items, option groups and choices loaded."""
+    found = await session.scalar(
+        select(Merchant)
+        .where(Merchant.id == merchant_id)
+        .options(
+            selectinload(Merchant.items)
+            .selectinload(MenuItem.option_groups)
+            .selectinload(OptionGroup.choices)
+        )
+    )
+    if found is None:
+        raise InvalidMenuPack([f"merchant {merchant_id}: no such shop"])
+    return found
+
+
+async def import_menu(
+    session: AsyncSession, merchant_id: int, menu: list[dict[str, Any]]
+) -> ImportReport:
+    """Upsert one shop's menu (validated by the caller) by code; the shop's own fields, its
+    place in the list and whether it is listed stay as they are."""
+    report = ImportReport()
+    _upsert_items(await with_menu(session, merchant_id), menu, report)
+    await session.flush()
+    return report
+
+
 def _upsert_items(merchant: Merchant, menu: list[dict[str, Any]], report: ImportReport) -> None:
     by_code = {item.code: item for item in merchant.items}
     for position, data in enumerate(menu):

@@ -21,11 +21,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bot.services import menu_pack
 from bot.services.errors import InvalidMenuPack, NotAllowed
-from models.region import MenuItem, Merchant, MerchantMember, OptionGroup, Region
+from models.region import MenuItem, Merchant, MerchantMember, Region
 from models.user import User
 
 MAX_BYTES = 1_000_000
@@ -268,23 +267,9 @@ def _without_rows(pack: dict[str, Any]) -> dict[str, Any]:
     return {**pack, "merchants": [{**pack["merchants"][0], "menu": menu}]}
 
 
-async def _current(session: AsyncSession, merchant_id: int) -> Merchant:
-    found = await session.scalar(
-        select(Merchant)
-        .where(Merchant.id == merchant_id)
-        .options(
-            selectinload(Merchant.items)
-            .selectinload(MenuItem.option_groups)
-            .selectinload(OptionGroup.choices)
-        )
-    )
-    assert found is not None  # noqa: S101
-    return found
-
-
 async def preview(session: AsyncSession, merchant: Merchant, pack: dict[str, Any]) -> Preview:
     """Compare the file with the shop's menu (nothing is written)."""
-    current = await _current(session, merchant.id)
+    current = await menu_pack.with_menu(session, merchant.id)
     old = {item.code: item for item in current.items if item.active}
     new_menu = pack["merchants"][0]["menu"]
     result = Preview(merchant.code, merchant.name, merchant.name_en, len(new_menu))
@@ -350,9 +335,5 @@ def _wanted(data: dict[str, Any]) -> Any:
 
 
 async def apply(session: AsyncSession, merchant: Merchant, pack: dict[str, Any]) -> None:
-    """Write the menu in the caller's transaction (the shop keeps its place in the list and
-    whether it is listed at all)."""
-    position, active = merchant.position, merchant.active
-    await menu_pack.import_pack(session, pack)
-    merchant.position, merchant.active = position, active
-    await session.flush()
+    """Write the menu in the caller's transaction (the shop's own fields stay as they are)."""
+    await menu_pack.import_menu(session, merchant.id, pack["merchants"][0]["menu"])

@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
+from playwright.async_api import BrowserContext
 
-from bot.config import Settings
+from bot.config import Settings, local_settings
 from bot.runner import Stack
 from bot.sandbox import Limits
+from tests.browser import chromium
 from tests.e2e.harness import ChatClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,18 +21,7 @@ EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))
 
 def e2e_settings(folder: Path, **overrides: object) -> Settings:
     """Sandbox settings on a fresh SQLite file and an ephemeral loopback port."""
-    values: dict[str, object] = {
-        "telegram_bot_token": None,
-        "database_url": f"sqlite:///{folder / 'e2e.sqlite3'}",
-        "web_port": 0,
-        "demo_pack": ROOT / "demo" / "incheon-seo.json",
-        "demo_personas": ROOT / "demo" / "personas.json",
-        "log_level": "WARNING",
-        "sandbox_rider_pickup_seconds": 0.0,
-        "sandbox_rider_deliver_seconds": 0.0,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]
+    return local_settings(folder / "e2e.sqlite3", **overrides)
 
 
 @pytest_asyncio.fixture
@@ -48,3 +39,10 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
 def chat(stack: Stack) -> ChatClient:
     """A client that plays the demo personas."""
     return ChatClient(stack)
+
+
+@pytest_asyncio.fixture
+async def context() -> AsyncIterator[BrowserContext]:
+    """A wide window of Debian's Chromium, for the web chat browser tests."""
+    async with chromium() as browser:
+        yield await browser.new_context(viewport={"width": 1500, "height": 1000})

@@ -27,7 +27,7 @@ from bot.services import campaigns, demo
 from models import db
 from models.base import CampaignStatus, RecipientStatus
 from models.campaign import CampaignRecipient
-from models.user import User
+from tests.factories import resident
 from tests.sandbox.conftest import Served, serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,17 +58,8 @@ async def prepare(url: str) -> None:
             await demo.seed(
                 session, ROOT / "demo" / "incheon-seo.json", ROOT / "demo" / "personas.json"
             )
-            session.add_all(
-                User(
-                    telegram_id=BASE + n,
-                    first_name=f"Resident {n}",
-                    locale="ko",
-                    marketing_consent=True,
-                    marketing_consent_at=now,
-                    night_consent=True,  # the test may run at any hour
-                    night_consent_at=now,
-                )
-                for n in range(RESIDENTS)
+            session.add_all(  # night consent: the test may run at any hour
+                resident(BASE + n, at=now, night=True) for n in range(RESIDENTS)
             )
             await session.flush()
             campaign_id = await campaigns.create(session, telegram_id=STAFF)

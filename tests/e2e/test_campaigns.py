@@ -21,9 +21,9 @@ from bot.services import campaigns, coupons, users
 from models.base import CampaignStatus, CouponKind
 from models.campaign import Campaign
 from models.coupon import IssuedCoupon
-from models.user import User
 from tests.e2e.conftest import e2e_settings
 from tests.e2e.harness import ChatClient
+from tests.factories import resident
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NIGHT = datetime(2026, 11, 27, 21, 30, tzinfo=SEOUL)
@@ -54,15 +54,12 @@ async def city(tmp_path: Path) -> AsyncIterator[tuple[Stack, list[datetime]]]:
                 if kind == "blocked":
                     stack.sandbox.block(telegram_id)
                 session.add(
-                    User(
-                        telegram_id=telegram_id,
-                        first_name=f"Resident {n}",
-                        language_code=locale,
+                    resident(
+                        telegram_id,
+                        at=NIGHT,
                         locale=locale,
-                        marketing_consent=kind != "refused",
-                        marketing_consent_at=NIGHT,
-                        night_consent=kind == "owl",
-                        night_consent_at=NIGHT if kind == "owl" else None,
+                        ads=kind != "refused",
+                        night=kind == "owl",
                     )
                 )
             await coupons.create(

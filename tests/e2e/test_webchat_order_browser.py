@@ -1,26 +1,16 @@
 """The whole order in the web chat, as people do it: a resident orders and pays in a browser
 tab, the shop owner accepts and delivers in the next column."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from bot.runner import Stack
-from tests.browser import chromium
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest_asyncio.fixture
-async def context() -> AsyncIterator[BrowserContext]:
-    """A wide browser window."""
-    async with chromium() as browser:
-        yield await browser.new_context(viewport={"width": 1500, "height": 1000})
 
 
 async def say(column: Locator, text: str) -> None:

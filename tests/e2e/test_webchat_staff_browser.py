@@ -1,16 +1,13 @@
 """Staff and shop work in the web chat: an owner sends a menu file with 📎, a staff member
 composes an ad with a picture and sends it; a resident opts out under it."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from playwright.async_api import BrowserContext, Page, expect
 
 from bot.runner import Stack
 from bot.services import users
-from tests.browser import chromium
 from tests.e2e.test_campaigns import png
 from tests.e2e.test_webchat_order_browser import last_bot, press, say
 from tests.services.test_menu_upload import GOOD_CSV
@@ -18,13 +15,6 @@ from tests.services.test_menu_upload import GOOD_CSV
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest_asyncio.fixture
-async def context() -> AsyncIterator[BrowserContext]:
-    """A wide browser window."""
-    async with chromium() as browser:
-        yield await browser.new_context(viewport={"width": 1500, "height": 1000})
 
 
 async def test_menu_file_and_campaign_in_the_web_chat(

@@ -28,6 +28,18 @@ async def seeded(session: AsyncSession) -> Merchant:
     return merchant
 
 
+async def month(session: AsyncSession) -> stats.Figures:
+    """The city's figures for the last 30 days."""
+    return await stats.figures(
+        session,
+        start=(NOW - timedelta(days=30)).date(),
+        end=NOW.date(),
+        tz=ZoneInfo("Asia/Seoul"),
+        commission_percent=9.8,
+        merchant_ids=None,
+    )
+
+
 async def order(
     session: AsyncSession, merchant: Merchant, user_id: int, status: OrderStatus, days_ago: int
 ) -> Order:
@@ -86,14 +98,7 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     for days in (3, 10):
         await order(session, merchant, user.id, OrderStatus.DELIVERED, days)
     user_id = user.id
-    before = await stats.figures(
-        session,
-        start=(NOW - timedelta(days=30)).date(),
-        end=NOW.date(),
-        tz=NOW.tzinfo,  # type: ignore[arg-type]
-        commission_percent=9.8,
-        merchant_ids=None,
-    )
+    before = await month(session)
 
     await privacy.forget(session, telegram_id=RESIDENT, now=NOW)
 
@@ -111,14 +116,7 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     orders = list(await session.scalars(select(Order).where(Order.user_id == user_id)))
     assert len(orders) == 2
     assert all(o.address_text is None and o.phone is None and o.note is None for o in orders)
-    after = await stats.figures(
-        session,
-        start=(NOW - timedelta(days=30)).date(),
-        end=NOW.date(),
-        tz=NOW.tzinfo,  # type: ignore[arg-type]
-        commission_percent=9.8,
-        merchant_ids=None,
-    )
+    after = await month(session)
     assert (after.orders, after.sales, after.repeat_rate) == (
         before.orders,
         before.sales,
