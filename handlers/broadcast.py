@@ -301,7 +301,7 @@ class Broadcaster:
         async with deps.reads() as session:
             sending = await campaigns.progress_targets(session)
         for campaign_id, chat_id, message_id in sending:
-            if final_check:
+            if final_check and await self._all_handled(campaign_id):
                 async with deps.sessions.begin() as session:
                     done = await campaigns.finish(session, campaign_id, now=deps.now())
                 if done:
@@ -311,6 +311,13 @@ class Broadcaster:
                     self._shown.pop(campaign_id, None)
                     continue
             await self._edit(campaign_id, chat_id, message_id, force=False)
+
+    async def _all_handled(self, campaign_id: int) -> bool:
+        """Whether no recipient is left (read first: finishing takes the write lock, and an
+        idle sender asks every second while ads wait for the morning)."""
+        async with self.deps.reads() as session:
+            report = await campaigns.report(session, campaign_id, now=self.deps.now())
+        return report.waiting == 0
 
     async def _edit(
         self, campaign_id: int, chat_id: int | None, message_id: int | None, *, force: bool
