@@ -49,7 +49,6 @@ import math
 import pstats
 import random
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -64,10 +63,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import uvicorn  # noqa: E402
 from sqlalchemy import Connection, event  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
-from starlette.applications import Starlette  # noqa: E402
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
 from telegram.ext import (  # noqa: E402
     Application,
@@ -88,6 +85,7 @@ from bot.sandbox import (  # noqa: E402
     create_sandbox_routes,
 )
 from bot.sandbox.records import ChatRecord  # noqa: E402
+from bot.sandbox.serving import serve_routes  # noqa: E402
 
 BASE = 800000  # residents' telegram ids: BASE .. BASE + N - 1
 EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))  # all demo shops open
@@ -712,25 +710,12 @@ async def answer(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @contextlib.asynccontextmanager
 async def serve(sandbox: Sandbox) -> AsyncIterator[str]:
-    """Serve the sandbox on an ephemeral loopback port (as tests/sandbox/conftest.py)."""
-    # IPPROTO_TCP: asyncio sets TCP_NODELAY only then (else ~40 ms per keep-alive request)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    app = Starlette(routes=create_sandbox_routes(sandbox))
-    config = uvicorn.Config(
-        app, log_config=None, log_level="warning", lifespan="off", ws="none", access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        await sandbox.aclose()  # releases the long poll, so shutdown does not wait for it
-        server.should_exit = True
-        await task
-        sock.close()
+    """Serve the sandbox on an ephemeral loopback port."""
+    async with serve_routes(create_sandbox_routes(sandbox)) as base:
+        try:
+            yield base
+        finally:
+            await sandbox.aclose()  # releases the long poll, so shutdown does not wait for it
 
 
 async def measure_echo(

@@ -7,7 +7,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +19,7 @@ from bot import logs, web
 from bot.config import SANDBOX_TOKEN, Settings
 from bot.i18n import I18n
 from bot.metrics import Metrics
+from bot.services import inbox as inbox_service
 from bot.services import merchants, payments
 from bot.services import privacy as privacy_service
 from handlers import (
@@ -41,6 +42,7 @@ from handlers import (
 from handlers.broadcast import Broadcaster
 from handlers.callbacks import Signer
 from handlers.context import Ctx, Deps, GongbaeApp
+from handlers.inbound import UpdateInbox
 from handlers.notifications import OutboxSender
 from models import db
 
@@ -226,6 +228,9 @@ async def start_application(application: GongbaeApp) -> None:
         )
     settings = deps.settings
     if settings.webhook_url:
+        inbox = UpdateInbox(application)
+        application.bot_data["inbox"] = inbox
+        await inbox.start()
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         await application.bot.set_webhook(
             f"{settings.webhook_url}{web.WEBHOOK_PATH}",
@@ -241,7 +246,7 @@ async def start_application(application: GongbaeApp) -> None:
 
 async def stop_application(application: GongbaeApp) -> None:
     """Stop polling, finish in-flight updates and shut down."""
-    for name in ("broadcaster", "outbox_sender"):
+    for name in ("inbox", "broadcaster", "outbox_sender"):
         worker = application.bot_data.get(name)
         if worker is not None:
             await worker.stop()
@@ -261,6 +266,8 @@ async def run_retention(context: Ctx) -> None:
         erased = await privacy_service.erase_expired(
             session, now=deps.now(), days=deps.settings.retention_days
         )
+        # handled webhook updates are kept a day, to recognise a late second delivery
+        await inbox_service.purge(session, before=datetime.now(UTC) - timedelta(days=1))
     if erased:
         logger.info("Retention: erased the personal data of %s finished orders", erased)
 

@@ -39,10 +39,17 @@ def create_app(
         if expected is None or not hmac.compare_digest(given, expected.get_secret_value()):
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            update = Update.de_json(await request.json(), application.bot)
-        except ValueError:
+            payload = await request.json()
+            if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+                raise ValueError("not an update")
+            Update.de_json(payload, application.bot)
+        except (ValueError, TypeError, KeyError):
             return PlainTextResponse("bad update", status_code=400)
-        await application.update_queue.put(update)
+        inbox = application.bot_data.get("inbox")
+        if inbox is None:  # not started in webhook mode
+            return PlainTextResponse("not ready", status_code=503)
+        # stored before answering: once Telegram has its 200 the update survives a crash
+        await inbox.receive(payload)
         return Response(status_code=200)
 
     async def payment_callback(request: Request) -> Response:

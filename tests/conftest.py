@@ -3,6 +3,7 @@
 import os
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # opt in to PTB 23's timedelta retry_after
@@ -28,6 +29,25 @@ def backend_url(backend: str, folder: Path) -> str:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{folder / 'test.sqlite3'}"
     return POSTGRES_URL
+
+
+@asynccontextmanager
+async def scratch_database(backend: str, folder: Path) -> AsyncIterator[str]:
+    """A database of its own, for instances that open it themselves: a SQLite file, or a
+    PostgreSQL database created on the shared server and dropped at the end."""
+    if backend == "sqlite":
+        yield backend_url("sqlite", folder)
+        return
+    name = f"t_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = db.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f"CREATE DATABASE {name}"))
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        await admin.dispose()
 
 
 @pytest_asyncio.fixture(scope="session", params=BACKENDS)

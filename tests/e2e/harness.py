@@ -1,6 +1,7 @@
 """End-to-end client: act as a persona in the sandbox and read what the real bot answered."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.runner import Stack
@@ -16,10 +17,22 @@ class ChatClient:
     and returns the bot messages that were sent or edited while handling it.
     """
 
-    def __init__(self, stack: Stack) -> None:
-        assert stack.sandbox is not None
-        self.stack = stack
-        self.sandbox: Sandbox = stack.sandbox
+    def __init__(
+        self,
+        stack: Stack | None = None,
+        *,
+        sandbox: Sandbox | None = None,
+        processed: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        """Play in `stack`'s sandbox; or, with several instances, in `sandbox`, waiting for
+        an update with `processed(update_id)`."""
+        sandbox = sandbox or (stack.sandbox if stack is not None else None)
+        assert sandbox is not None
+        self.sandbox: Sandbox = sandbox
+        if processed is None:
+            assert stack is not None
+            processed = stack.processor.wait_processed
+        self.processed = processed
 
     def user_id(self, who: int | str) -> int:
         """A persona key (resident-jiyoung) or Telegram id, as a Telegram id."""
@@ -31,7 +44,7 @@ class ChatClient:
     async def _handled(self, chat_id: int, update: dict[str, Any]) -> list[MessageRecord]:
         before = self._versions(chat_id)
         async with asyncio.timeout(TIMEOUT):
-            await self.stack.processor.wait_processed(update["update_id"])
+            await self.processed(update["update_id"])
         return [
             m
             for m in self.sandbox.bot_messages(chat_id)

@@ -1,19 +1,16 @@
 """Sandbox fixtures: a Sandbox with three personas, served by uvicorn on a loopback port."""
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest_asyncio
-import uvicorn
-from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from telegram import Bot
 
 from bot.sandbox import Sandbox, create_sandbox_routes
+from bot.sandbox.serving import serve_routes
 
 KO_USER = 1001
 EN_USER = 1002
@@ -54,26 +51,11 @@ def make_sandbox(**kwargs: Any) -> Sandbox:
 @asynccontextmanager
 async def serve(sandbox: Sandbox, extra: Sequence[BaseRoute] = ()) -> AsyncIterator[Served]:
     """Serve the sandbox (and extra routes) on an ephemeral loopback port."""
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY when sock.proto says TCP, and
-    # without it every keep-alive request waits ~40 ms (Nagle + delayed ACK)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)  # connections queue here until uvicorn accepts: no need to wait for it
-    port = sock.getsockname()[1]
-    app = Starlette(routes=[*create_sandbox_routes(sandbox), *extra])
-    config = uvicorn.Config(
-        app, log_config=None, log_level="warning", lifespan="off", ws="none", access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield Served(sandbox, f"http://127.0.0.1:{port}")
-    finally:
-        await sandbox.aclose()  # releases long polls, so shutdown does not wait for them
-        server.should_exit = True
-        await task
-        sock.close()
+    async with serve_routes([*create_sandbox_routes(sandbox), *extra]) as base:
+        try:
+            yield Served(sandbox, base)
+        finally:
+            await sandbox.aclose()  # releases long polls, so shutdown does not wait for them
 
 
 @pytest_asyncio.fixture

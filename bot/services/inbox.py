@@ -1,0 +1,130 @@
+"""The inbox: updates posted to the webhook, stored before Telegram gets its 200, handled once.
+
+Several instances behind a load balancer share it. An update is written when it arrives
+(a second delivery of the same update_id is dropped), claimed by one instance with a lease
+(rows locked by another claimer are skipped), and marked done once handled. A chat's next
+update can only be claimed once the one before it is done, so a chat's updates are handled
+in order whichever instance receives them. An instance that dies leaves its claims to run
+out: after the lease another instance (or the restarted one) handles them.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from models.inbox import InboundUpdate
+
+MAX_ATTEMPTS = 3  # an update whose handling killed its instance this often is dropped
+
+
+@dataclass(frozen=True)
+class Claimed:
+    update_id: int
+    chat_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def receive(
+    session: AsyncSession,
+    *,
+    update_id: int,
+    chat_id: int | None,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Store an update; False when it was already stored (Telegram delivered it again)."""
+    values = {
+        "update_id": update_id,
+        "chat_id": chat_id,
+        "payload": payload,
+        "received_at": now,
+        "attempts": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = await session.execute(
+        insert(InboundUpdate).values(**values).on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    return bool(result.rowcount)
+
+
+async def claim(
+    session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Take up to `limit` updates to handle, oldest first and at most one per chat: the
+    oldest not done of each chat, when no live instance holds it."""
+    earlier = aliased(InboundUpdate)
+    rows = list(
+        await session.scalars(
+            select(InboundUpdate)
+            .where(
+                InboundUpdate.done_at.is_(None),
+                or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at <= now - lease),
+                or_(
+                    InboundUpdate.chat_id.is_(None),
+                    ~exists().where(
+                        earlier.chat_id == InboundUpdate.chat_id,
+                        earlier.update_id < InboundUpdate.update_id,
+                        earlier.done_at.is_(None),
+                    ),
+                ),
+            )
+            .order_by(InboundUpdate.update_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=InboundUpdate)
+        )
+    )
+    taken = []
+    for row in rows:
+        row.attempts += 1
+        if row.attempts > MAX_ATTEMPTS:  # it took its instance down every time: drop it
+            row.done_at = now
+            continue
+        row.claimed_at = now
+        taken.append(Claimed(row.update_id, row.chat_id, dict(row.payload), row.attempts))
+    await session.flush()
+    return taken
+
+
+async def renew(session: AsyncSession, update_ids: list[int], *, now: datetime) -> None:
+    """Extend the lease of updates still being handled here."""
+    if update_ids:
+        await session.execute(
+            update(InboundUpdate)
+            .where(InboundUpdate.update_id.in_(update_ids), InboundUpdate.done_at.is_(None))
+            .values(claimed_at=now)
+        )
+
+
+async def done(session: AsyncSession, update_ids: list[int], *, now: datetime) -> None:
+    """Record updates as handled."""
+    if update_ids:
+        await session.execute(
+            update(InboundUpdate)
+            .where(InboundUpdate.update_id.in_(update_ids))
+            .values(done_at=now, claimed_at=None)
+        )
+
+
+async def purge(session: AsyncSession, *, before: datetime) -> int:
+    """Delete updates handled before `before` (kept a while to recognise late repeats)."""
+    result = await session.execute(delete(InboundUpdate).where(InboundUpdate.done_at < before))
+    return result.rowcount or 0
+
+
+async def waiting(session: AsyncSession) -> tuple[int, datetime | None]:
+    """How many updates are not handled yet, and when the oldest of them arrived."""
+    count, oldest = (
+        await session.execute(
+            select(func.count(InboundUpdate.update_id), func.min(InboundUpdate.received_at)).where(
+                InboundUpdate.done_at.is_(None)
+            )
+        )
+    ).one()
+    return count or 0, oldest

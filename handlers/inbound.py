@@ -1,0 +1,147 @@
+"""Handle the updates stored by the webhook: claim, handle through the Application, mark done.
+
+Any instance may handle any update (see bot/services/inbox.py); the one that received it is
+woken at once, the others look every `interval` seconds and after each update they finish.
+Leases use the wall clock (not the region clock tests may fix): they measure real time.
+"""
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import Update
+
+from bot.services import inbox
+from handlers.context import Deps, GongbaeApp
+
+logger = logging.getLogger(__name__)
+
+
+def chat_of(update: Update) -> int | None:
+    """The chat whose updates must be handled in order (the user's, for chatless updates)."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return None
+
+
+class UpdateInbox:
+    """Hands stored updates to the Application, at most `capacity` at a time."""
+
+    def __init__(self, application: GongbaeApp, capacity: int = 32, interval: float = 1.0) -> None:
+        self.application = application
+        self.capacity = capacity
+        self.interval = interval
+        self._wakeup = asyncio.Event()
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.handled = 0
+
+    @property
+    def deps(self) -> Deps:
+        """The application's dependencies."""
+        return self.application.bot_data["deps"]
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim holds without renewal."""
+        return timedelta(seconds=self.deps.settings.send_lease_seconds)
+
+    async def receive(self, payload: dict[str, Any]) -> bool:
+        """Store an update posted to the webhook; False when it came before."""
+        update = Update.de_json(payload, self.application.bot)
+        async with self.deps.sessions.begin() as session:
+            fresh = await inbox.receive(
+                session,
+                update_id=update.update_id,
+                chat_id=chat_of(update),
+                payload=payload,
+                now=datetime.now(UTC),
+            )
+        if fresh:
+            self._wakeup.set()
+        else:
+            logger.info("Update %s was delivered again; handled once", update.update_id)
+        return fresh
+
+    async def start(self) -> None:
+        """Start claiming (stored updates left by a stopped instance are taken too)."""
+        self._task = asyncio.create_task(self._run(), name="update-inbox")
+        self._renewer = asyncio.create_task(self._renew(), name="update-inbox-leases")
+
+    async def stop(self) -> None:
+        """Stop claiming and finish the updates in flight."""
+        self._stopping = True
+        self._wakeup.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewer
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wakeup.clear()
+            free = self.capacity - len(self._in_flight)
+            claimed: list[inbox.Claimed] = []
+            if free > 0:
+                try:
+                    async with self.deps.sessions.begin() as session:
+                        claimed = await inbox.claim(
+                            session, now=datetime.now(UTC), lease=self.lease, limit=free
+                        )
+                except Exception:  # keep claiming; the rows stay for the next round
+                    logger.exception("Claiming stored updates failed")
+            for item in claimed:
+                task = asyncio.create_task(self._handle(item), name=f"update-{item.update_id}")
+                self._in_flight[item.update_id] = task
+            if len(claimed) == free and free > 0:
+                continue  # there may be more
+            waiter = asyncio.ensure_future(self._wakeup.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=self.interval)
+            finally:
+                waiter.cancel()
+
+    async def _handle(self, item: inbox.Claimed) -> None:
+        application = self.application
+        try:
+            update = Update.de_json(item.payload, application.bot)
+            if item.attempts > 1:
+                logger.warning(
+                    "Update %s is handled again (attempt %s)", item.update_id, item.attempts
+                )
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+        except Exception:  # an unreadable update: record it as done, do not retry forever
+            logger.exception("Update %s could not be handled", item.update_id)
+        finally:
+            try:
+                async with self.deps.sessions.begin() as session:
+                    await inbox.done(session, [item.update_id], now=datetime.now(UTC))
+            except Exception:  # the lease runs out and another instance handles it again
+                logger.exception("Could not record update %s as handled", item.update_id)
+            self._in_flight.pop(item.update_id, None)
+            self.handled += 1
+            self._wakeup.set()  # the chat's next update may be waiting for this one
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            if not self._in_flight:
+                continue
+            try:
+                async with self.deps.sessions.begin() as session:
+                    await inbox.renew(session, list(self._in_flight), now=datetime.now(UTC))
+            except Exception:  # try again next time; a lease is three renewals long
+                logger.exception("Renewing update leases failed")

@@ -1,0 +1,145 @@
+"""Webhook mode with two instances on one database, behind a round-robin balancer.
+
+The sandbox Bot API posts updates to the balancer, which hands them to the instances in
+turn and posts some of them to both (Telegram delivers an update again when a webhook
+answers late). Each update is handled once, a chat's updates in order, whichever instance
+received them.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.runner import Stack
+from bot.sandbox import Limits, Sandbox
+from bot.sandbox.balancer import RoundRobin
+from bot.sandbox.serving import serve_routes
+from bot.services import demo
+from models import db
+from models.inbox import InboundUpdate
+from tests.conftest import BACKENDS, scratch_database
+from tests.e2e.conftest import EVENING, e2e_settings
+from tests.e2e.harness import ChatClient
+from tests.sandbox.conftest import serve
+
+TOKEN = "987654321:AAWebhookInstancesToken_abcdefgh"
+SECRET = "webhook-secret_1"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Cluster:
+    instances: list[Stack]
+    sandbox: Sandbox
+    balancer: RoundRobin
+    url: str
+
+    async def rows(self) -> list[InboundUpdate]:
+        async with self.instances[0].deps.reads() as session:
+            return list(await session.scalars(select(InboundUpdate)))
+
+    async def processed(self, update_id: int) -> None:
+        """Wait until some instance has handled the update (its inbox row is done)."""
+        while True:
+            async with self.instances[0].deps.reads() as session:
+                row = await session.get(InboundUpdate, update_id)
+                if row is not None and row.done_at is not None:
+                    return
+            await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def cluster(url: str, folder: Path, size: int = 2) -> AsyncIterator[Cluster]:
+    """`size` webhook instances on the database at `url`, behind a balancer."""
+    engine = db.create_engine(url)
+    await db.upgrade(engine)
+    async with db.session_factory(engine).begin() as session:
+        personas = await demo.seed(
+            session, ROOT / "demo" / "incheon-seo.json", ROOT / "demo" / "personas.json"
+        )
+    await engine.dispose()
+    sandbox = Sandbox(token=TOKEN, limits=Limits(chat_burst=50))
+    for persona in personas:
+        sandbox.add_persona(persona)
+    balancer = RoundRobin([], redeliver=0.3)
+    async with AsyncExitStack() as stack:
+        served = await stack.enter_async_context(serve(sandbox))
+        front = await stack.enter_async_context(serve_routes(balancer.routes()))
+        stack.push_async_callback(balancer.aclose)
+        instances = []
+        for _ in range(size):
+            settings = e2e_settings(
+                folder,
+                database_url=url,
+                telegram_bot_token=TOKEN,
+                telegram_api_base_url=served.base,
+                webhook_url=front,
+                webhook_secret=SECRET,
+            )
+            instance = await stack.enter_async_context(Stack(settings))
+            instance.deps.clock = lambda: EVENING
+            instances.append(instance)
+        balancer.backends = [instance.url for instance in instances]
+        yield Cluster(instances, sandbox, balancer, front)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_two_instances_handle_each_update_once_and_in_order(
+    backend: str, tmp_path: Path
+) -> None:
+    async with scratch_database(backend, tmp_path) as url, cluster(url, tmp_path) as running:
+        chat = ChatClient(sandbox=running.sandbox, processed=running.processed)
+        who = "resident-jiyoung"
+        await chat.send(who, "/start")
+        for label in ("한국어", "받지 않을래요"):
+            if label in chat.buttons(who):
+                await chat.press(who, label)
+        # five texts written at once: each edits the cart the one before made
+        texts = ["한빛치킨 콜라 하나", *["콜라 하나 더"] * 4]
+        user_id = chat.user_id(who)
+        updates = [running.sandbox.send_text(user_id, text) for text in texts]
+        for update in updates:
+            await asyncio.wait_for(running.processed(update["update_id"]), 10)
+        cart = next(
+            m.text or ""
+            for m in reversed(running.sandbox.bot_messages(user_id))
+            if (m.text or "").startswith("🛒")
+        )
+        assert "콜라 × 5" in cart, cart
+
+        rows = await running.rows()
+        assert rows
+        assert all(row.done_at is not None for row in rows)
+        assert all(row.attempts == 1 for row in rows)  # nothing handled twice
+        assert {row.update_id for row in rows} >= {u["update_id"] for u in updates}
+        mine = sorted((row for row in rows if row.chat_id == user_id), key=lambda r: r.update_id)
+        done = [row.done_at for row in mine]
+        assert done == sorted(done)  # a chat's updates were handled in order
+        assert running.balancer.redelivered > 0  # some came twice, and were dropped
+        assert all(count > 0 for count in running.balancer.forwarded.values())
+        assert len(running.balancer.forwarded) == 2  # both instances took updates
+        handled = [instance.processor.handled for instance in running.instances]
+        assert sum(handled) == len(rows)
+        assert min(handled) > 0
+
+
+async def test_webhook_needs_the_secret(tmp_path: Path) -> None:
+    async with scratch_database("sqlite", tmp_path) as url, cluster(url, tmp_path, 1) as running:
+        hook = running.instances[0].url + "/telegram/webhook"
+        update = {"update_id": 99, "message": {"message_id": 1, "date": 0, "chat": {"id": 5}}}
+        async with httpx.AsyncClient() as client:
+            missing = await client.post(hook, json=update)
+            wrong = await client.post(
+                hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+            )
+            garbage = await client.post(
+                hook, content=b"[1, 2]", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            )
+        assert (missing.status_code, wrong.status_code, garbage.status_code) == (403, 403, 400)
+        assert await running.rows() == []
