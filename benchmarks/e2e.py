@@ -599,12 +599,8 @@ def make_residents(args: argparse.Namespace) -> list[Resident]:
     ]
 
 
-async def warm_up(stack: Stack, watch: Watch, residents: list[Resident]) -> float:
+async def warm_up(watch: Watch, residents: list[Resident], processed: Done) -> float:
     """/start, language, ads question and one order per resident, through the bot."""
-    processor = stack.processor
-
-    async def processed(update: dict[str, Any], _probe: Probe) -> None:
-        await processor.wait_processed(update["update_id"])
 
     async def first_conversation(resident: Resident) -> None:
         words = resident.words
@@ -647,12 +643,13 @@ async def measure_gongbae(args: argparse.Namespace, errors: Errors) -> Gongbae:
             sandbox = stack.sandbox
             watch = Watch(sandbox)
             residents = make_residents(args)
-            warm = await warm_up(stack, watch, residents)
-            watch.sent.clear()
-            errors_before = sum(errors.counts.values())
 
             async def processed(update: dict[str, Any], _probe: Probe) -> None:
                 await stack.processor.wait_processed(update["update_id"])
+
+            warm = await warm_up(watch, residents, processed)
+            watch.sent.clear()
+            errors_before = sum(errors.counts.values())
 
             def plan(resident: Resident) -> Action:
                 return resident.plan(sandbox)

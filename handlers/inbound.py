@@ -11,6 +11,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.services import inbox
@@ -36,7 +37,7 @@ class UpdateInbox:
         self.capacity = capacity
         self.interval = interval
         self._wakeup = asyncio.Event()
-        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._in_flight: dict[int, asyncio.Task[None] | None] = {}
         self._task: asyncio.Task[None] | None = None
         self._renewer: asyncio.Task[None] | None = None
         self._stopping = False
@@ -81,8 +82,9 @@ class UpdateInbox:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()))
+        tasks = [task for task in self._in_flight.values() if task is not None]
+        if tasks:
+            await asyncio.wait(tasks)
         if self._renewer is not None:
             self._renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -96,21 +98,36 @@ class UpdateInbox:
             if free > 0:
                 try:
                     async with self.deps.sessions.begin() as session:
-                        claimed = await inbox.claim(
-                            session, now=datetime.now(UTC), lease=self.lease, limit=free
-                        )
+                        claimed = await self._claim(session, free)
                 except Exception:  # keep claiming; the rows stay for the next round
                     logger.exception("Claiming stored updates failed")
-            for item in claimed:
-                task = asyncio.create_task(self._handle(item), name=f"update-{item.update_id}")
-                self._in_flight[item.update_id] = task
-            if len(claimed) == free and free > 0:
+                    self._forget(claimed)
+                    claimed = []
+                self._start(claimed)
+            if free > 0 and len(claimed) == free:
                 continue  # there may be more
             waiter = asyncio.ensure_future(self._wakeup.wait())
             try:
                 await asyncio.wait({waiter}, timeout=self.interval)
             finally:
                 waiter.cancel()
+
+    async def _claim(self, session: AsyncSession, limit: int) -> list[inbox.Claimed]:
+        claimed = await inbox.claim(session, now=datetime.now(UTC), lease=self.lease, limit=limit)
+        for item in claimed:
+            self._in_flight[item.update_id] = None  # counted as taken; started after commit
+        return claimed
+
+    def _forget(self, claimed: list[inbox.Claimed]) -> None:
+        """Claims whose transaction failed: not ours after all."""
+        for item in claimed:
+            self._in_flight.pop(item.update_id, None)
+
+    def _start(self, claimed: list[inbox.Claimed]) -> None:
+        """Handle the updates whose claim is committed."""
+        for item in claimed:
+            task = asyncio.create_task(self._handle(item), name=f"update-{item.update_id}")
+            self._in_flight[item.update_id] = task
 
     async def _handle(self, item: inbox.Claimed) -> None:
         application = self.application
@@ -126,14 +143,26 @@ class UpdateInbox:
         except Exception:  # an unreadable update: record it as done, do not retry forever
             logger.exception("Update %s could not be handled", item.update_id)
         finally:
-            try:
-                async with self.deps.sessions.begin() as session:
-                    await inbox.done(session, [item.update_id], now=datetime.now(UTC))
-            except Exception:  # the lease runs out and another instance handles it again
-                logger.exception("Could not record update %s as handled", item.update_id)
             self._in_flight.pop(item.update_id, None)
             self.handled += 1
-            self._wakeup.set()  # the chat's next update may be waiting for this one
+            await self._finish(item.update_id)
+
+    async def _finish(self, update_id: int) -> None:
+        """Record the update as handled and, in the same transaction, claim what is next
+        (often this chat's next update, which waited for this one)."""
+        free = 0 if self._stopping else self.capacity - len(self._in_flight)
+        claimed: list[inbox.Claimed] = []
+        try:
+            async with self.deps.sessions.begin() as session:
+                await inbox.done(session, [update_id], now=datetime.now(UTC))
+                claimed = await self._claim(session, free) if free > 0 else []
+        except Exception:  # the lease runs out and another instance handles it again
+            logger.exception("Could not record update %s as handled", update_id)
+            self._forget(claimed)
+            claimed = []
+        self._start(claimed)
+        if free > 0 and len(claimed) == free:
+            self._wakeup.set()  # there may be more
 
     async def _renew(self) -> None:
         while True:

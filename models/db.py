@@ -27,6 +27,7 @@ READS = "gongbae_reads"
 class ReadOnlySession(RuntimeError):
     """A session made for reading tried to write (a bug: use sessions.begin())."""
 
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 import httpx
 
@@ -13,21 +14,42 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
 
+def chat_of(update: dict[str, Any]) -> int | None:
+    """The chat an update belongs to (its sender's for updates without a chat)."""
+    for key, body in update.items():
+        if key == "update_id" or not isinstance(body, dict):
+            continue
+        message = body.get("message") if isinstance(body.get("message"), dict) else body
+        chat = message.get("chat")
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return int(chat["id"])
+        sender = body.get("from")
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return int(sender["id"])
+    return None
+
+
 class WebhookSender:
-    """Deliver a sandbox's updates to one webhook, one at a time, oldest first."""
+    """Deliver a sandbox's updates to one webhook: up to max_connections at once, as Telegram
+    does, but one chat's updates one after the other, oldest first; a failure pauses
+    delivery with a growing backoff and the update is posted again."""
 
     def __init__(self, sandbox: Sandbox, config: WebhookConfig) -> None:
         self.sandbox = sandbox
         self.config = config
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._in_flight: dict[int, tuple[int | None, asyncio.Task[None]]] = {}
+        self._delivered: set[int] = set()
+        self._delay = sandbox.webhook_retry_delay
+        self._paused_until = 0.0
 
     def start(self) -> None:
         """Start delivering in a background task."""
         self._task = asyncio.create_task(self._run(), name="sandbox-webhook")
 
     async def stop(self) -> None:
-        """Stop delivering; an update being posted stays queued."""
+        """Stop delivering; updates being posted stay queued."""
         self._stopping = True
         self.sandbox.touch()
         if self._task is not None:
@@ -41,37 +63,80 @@ class WebhookSender:
             not self._stopping and not self.sandbox.closed and self.sandbox.webhook is self.config
         )
 
+    def _ready(self) -> list[dict[str, Any]]:
+        """Queued updates that may be posted now."""
+        free = self.config.max_connections - len(self._in_flight)
+        if free <= 0 or asyncio.get_running_loop().time() < self._paused_until:
+            return []
+        waiting_chats = {chat for chat, _ in self._in_flight.values() if chat is not None}
+        ready = []
+        for update in self.sandbox.pending_updates(self.config.allowed_updates):
+            update_id = update["update_id"]
+            if update_id in self._delivered or update_id in self._in_flight:
+                continue
+            chat = chat_of(update)
+            if chat is not None:
+                if chat in waiting_chats:
+                    continue  # its chat has an earlier update not delivered yet
+                waiting_chats.add(chat)
+            ready.append(update)
+            if len(ready) == free:
+                break
+        return ready
+
     async def _run(self) -> None:
-        delay = self.sandbox.webhook_retry_delay
-        async with httpx.AsyncClient(timeout=10.0) as client:
-            while self._active():
-                await self.sandbox.wait_until(
-                    lambda: (
-                        not self._active()
-                        or self.sandbox.pending_updates(self.config.allowed_updates)
-                    ),
-                    timeout=60.0,
-                )
-                pending = self.sandbox.pending_updates(self.config.allowed_updates)
-                if not self._active() or not pending:
-                    continue
-                update = pending[0]
-                error = await self._post(client, update)
-                if error is None:
-                    self.sandbox.confirm(update["update_id"] + 1)
-                    self.config.delivered += 1
-                    self.sandbox.touch()
-                    delay = self.sandbox.webhook_retry_delay
-                    continue
-                self.config.last_error_date = self.sandbox.now()
-                self.config.last_error_message = error
-                logger.warning(
-                    "Webhook delivery of update %s failed: %s", update["update_id"], error
-                )
-                self.sandbox.touch()
-                # back off, but wake early if the webhook is changed or removed
-                await self.sandbox.wait_until(lambda: not self._active(), timeout=delay)
-                delay = min(delay * 2, self.sandbox.webhook_max_delay)
+        limits = httpx.Limits(max_connections=self.config.max_connections)
+        async with httpx.AsyncClient(timeout=10.0, limits=limits) as client:
+            try:
+                while self._active():
+                    paused_until = self._paused_until
+                    pause = paused_until - asyncio.get_running_loop().time()
+                    await self.sandbox.wait_until(
+                        lambda since=paused_until: (
+                            not self._active()
+                            or self._paused_until != since  # a failure: back off
+                            or self._ready()
+                        ),
+                        timeout=pause if pause > 0 else 60.0,
+                    )
+                    if not self._active():
+                        continue
+                    for update in self._ready():
+                        task = asyncio.create_task(self._deliver(client, update))
+                        self._in_flight[update["update_id"]] = (chat_of(update), task)
+            finally:
+                for _chat, task in self._in_flight.values():
+                    task.cancel()
+                self._in_flight.clear()
+
+    async def _deliver(self, client: httpx.AsyncClient, update: dict[str, Any]) -> None:
+        update_id = update["update_id"]
+        error = await self._post(client, update)
+        self._in_flight.pop(update_id, None)
+        if error is None:
+            self._delivered.add(update_id)
+            self._confirm_delivered()
+            self.config.delivered += 1
+            self._delay = self.sandbox.webhook_retry_delay
+        else:
+            self.config.last_error_date = self.sandbox.now()
+            self.config.last_error_message = error
+            logger.warning("Webhook delivery of update %s failed: %s", update_id, error)
+            self._paused_until = asyncio.get_running_loop().time() + self._delay
+            self._delay = min(self._delay * 2, self.sandbox.webhook_max_delay)
+        self.sandbox.touch()
+
+    def _confirm_delivered(self) -> None:
+        """Forget the updates delivered so far without a gap before them."""
+        pending = self.sandbox.pending_updates(self.config.allowed_updates)
+        offset = None
+        for update in pending:
+            if update["update_id"] not in self._delivered:
+                break
+            offset = update["update_id"] + 1
+        if offset is not None:
+            self.sandbox.confirm(offset)
+            self._delivered = {u for u in self._delivered if u >= offset}
 
     async def _post(self, client: httpx.AsyncClient, update: dict[str, object]) -> str | None:
         headers = {}

@@ -58,38 +58,47 @@ async def claim(
     session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
     """Take up to `limit` updates to handle, oldest first and at most one per chat: the
-    oldest not done of each chat, when no live instance holds it."""
+    oldest not done of each chat, when no live instance holds it (one UPDATE ... RETURNING;
+    rows another instance is claiming are skipped)."""
     earlier = aliased(InboundUpdate)
-    rows = list(
-        await session.scalars(
-            select(InboundUpdate)
-            .where(
-                InboundUpdate.done_at.is_(None),
-                or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at <= now - lease),
-                or_(
-                    InboundUpdate.chat_id.is_(None),
-                    ~exists().where(
-                        earlier.chat_id == InboundUpdate.chat_id,
-                        earlier.update_id < InboundUpdate.update_id,
-                        earlier.done_at.is_(None),
-                    ),
+    free = (
+        select(InboundUpdate.update_id)
+        .where(
+            InboundUpdate.done_at.is_(None),
+            or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at <= now - lease),
+            or_(
+                InboundUpdate.chat_id.is_(None),
+                ~exists().where(
+                    earlier.chat_id == InboundUpdate.chat_id,
+                    earlier.update_id < InboundUpdate.update_id,
+                    earlier.done_at.is_(None),
                 ),
-            )
-            .order_by(InboundUpdate.update_id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=InboundUpdate)
+            ),
         )
+        .order_by(InboundUpdate.update_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=InboundUpdate)
     )
-    taken = []
-    for row in rows:
-        row.attempts += 1
-        if row.attempts > MAX_ATTEMPTS:  # it took its instance down every time: drop it
-            row.done_at = now
-            continue
-        row.claimed_at = now
-        taken.append(Claimed(row.update_id, row.chat_id, dict(row.payload), row.attempts))
-    await session.flush()
-    return taken
+    rows = (
+        await session.execute(
+            update(InboundUpdate)
+            .where(InboundUpdate.update_id.in_(free.scalar_subquery()))
+            .values(claimed_at=now, attempts=InboundUpdate.attempts + 1)
+            .returning(
+                InboundUpdate.update_id,
+                InboundUpdate.chat_id,
+                InboundUpdate.payload,
+                InboundUpdate.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    taken = sorted((Claimed(*row) for row in rows), key=lambda c: c.update_id)
+    # an update that took its instance down every time is dropped, not tried forever
+    dropped = [c.update_id for c in taken if c.attempts > MAX_ATTEMPTS]
+    if dropped:
+        await done(session, dropped, now=now)
+    return [c for c in taken if c.attempts <= MAX_ATTEMPTS]
 
 
 async def renew(session: AsyncSession, update_ids: list[int], *, now: datetime) -> None:

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from bot.runner import Stack
 from bot.sandbox import Limits, Sandbox
 from bot.sandbox.balancer import RoundRobin
-from bot.sandbox.serving import serve_routes
 from bot.services import demo
 from models import db
 from models.inbox import InboundUpdate
@@ -67,11 +66,10 @@ async def cluster(url: str, folder: Path, size: int = 2) -> AsyncIterator[Cluste
     sandbox = Sandbox(token=TOKEN, limits=Limits(chat_burst=50))
     for persona in personas:
         sandbox.add_persona(persona)
-    balancer = RoundRobin([], redeliver=0.3)
     async with AsyncExitStack() as stack:
         served = await stack.enter_async_context(serve(sandbox))
-        front = await stack.enter_async_context(serve_routes(balancer.routes()))
-        stack.push_async_callback(balancer.aclose)
+        balancer = await stack.enter_async_context(RoundRobin(redeliver=0.3))
+        front = balancer.url
         instances = []
         for _ in range(size):
             settings = e2e_settings(
