@@ -46,6 +46,13 @@ async def on_error(update: object, context: Ctx) -> None:
     user, chat = update.effective_user, update.effective_chat
     if isinstance(error, BadRequest) and "message is not modified" in error.message:
         return  # a double tap on the same button: nothing to change
+    if isinstance(error, BadRequest) and "query is too old" in error.message.lower():
+        # a press answered before (handled again after a crash) or long ago: what it did is
+        # done or refused already, and the person sees its result; no apology to send
+        logger.warning(
+            "Callback query of update %s could not be answered: %s", update.update_id, error
+        )
+        return
     tr = context.tr(user.language_code if user is not None else None)
     if user is not None:
         try:

@@ -113,7 +113,13 @@ class UpdateInbox:
                 waiter.cancel()
 
     async def _claim(self, session: AsyncSession, limit: int) -> list[inbox.Claimed]:
-        claimed = await inbox.claim(session, now=datetime.now(UTC), lease=self.lease, limit=limit)
+        claimed = await inbox.claim(
+            session,
+            now=datetime.now(UTC),
+            lease=self.lease,
+            limit=limit,
+            handling=list(self._in_flight),
+        )
         for item in claimed:
             self._in_flight[item.update_id] = None  # counted as taken; started after commit
         return claimed
@@ -143,14 +149,14 @@ class UpdateInbox:
         except Exception:  # an unreadable update: record it as done, do not retry forever
             logger.exception("Update %s could not be handled", item.update_id)
         finally:
-            self._in_flight.pop(item.update_id, None)
             self.handled += 1
             await self._finish(item.update_id)
 
     async def _finish(self, update_id: int) -> None:
         """Record the update as handled and, in the same transaction, claim what is next
         (often this chat's next update, which waited for this one)."""
-        free = 0 if self._stopping else self.capacity - len(self._in_flight)
+        # it stays in flight until recorded: never claimed again by this instance meanwhile
+        free = 0 if self._stopping else self.capacity - len(self._in_flight) + 1
         claimed: list[inbox.Claimed] = []
         try:
             async with self.deps.sessions.begin() as session:
@@ -160,6 +166,8 @@ class UpdateInbox:
             logger.exception("Could not record update %s as handled", update_id)
             self._forget(claimed)
             claimed = []
+        finally:
+            self._in_flight.pop(update_id, None)
         self._start(claimed)
         if free > 0 and len(claimed) == free:
             self._wakeup.set()  # there may be more

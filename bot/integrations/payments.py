@@ -94,6 +94,10 @@ class SandboxLocalCurrency:
         except (ValueError, TypeError):
             return None
 
+    def request_of(self, url: str) -> PaymentRequest | None:
+        """The request behind one of this provider's payment links (None: not one of ours)."""
+        return self._open(url.rstrip("/").rsplit("/", 1)[-1])
+
     def checkout_url(self, request: PaymentRequest) -> str:
         """The sandbox payment page for this request."""
         return f"{self.public_url}/sandbox/pay/{self._seal(request)}"

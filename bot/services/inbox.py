@@ -8,11 +8,12 @@ in order whichever instance receives them. An instance that dies leaves its clai
 out: after the lease another instance (or the restarted one) handles them.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -55,16 +56,23 @@ async def receive(
 
 
 async def claim(
-    session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    handling: Collection[int] = (),
 ) -> list[Claimed]:
     """Take up to `limit` updates to handle, oldest first and at most one per chat: the
     oldest not done of each chat, when no live instance holds it (one UPDATE ... RETURNING;
-    rows another instance is claiming are skipped)."""
+    rows another instance is claiming are skipped). `handling`: the caller's own updates in
+    flight, never taken again by it even when their lease is late to be renewed."""
     earlier = aliased(InboundUpdate)
     free = (
         select(InboundUpdate.update_id)
         .where(
             InboundUpdate.done_at.is_(None),
+            InboundUpdate.update_id.not_in(list(handling)) if handling else true(),
             or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at <= now - lease),
             or_(
                 InboundUpdate.chat_id.is_(None),
