@@ -8,10 +8,8 @@ in the database, and gets it again after restart: duplicates are bounded by thos
 """
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -27,6 +25,7 @@ from bot.services import campaigns, demo
 from models import db
 from models.base import CampaignStatus, RecipientStatus
 from models.campaign import CampaignRecipient
+from tests.e2e.instance import start_instance
 from tests.factories import resident
 from tests.sandbox.conftest import Served, serve
 
@@ -88,25 +87,9 @@ async def recipients(url: str) -> Counter[RecipientStatus]:
 
 
 def start(url: str, api: str, folder: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": SANDBOX_TOKEN,
-        "TELEGRAM_API_BASE_URL": api,
-        "DATABASE_URL": url,
-        "WEB_PORT": "0",
-        "BROADCAST_RATE": "200",
-        "TELEGRAM_MAX_RATE": "400",
-        "SEND_LEASE_SECONDS": "1",
-        "LOG_LEVEL": "WARNING",
-    }
-    with (folder / "bot.log").open("ab") as log:
-        return subprocess.Popen(  # noqa: S603 (our own main.py, killed on purpose)
-            [sys.executable, str(ROOT / "main.py"), "run"],
-            env=env,
-            stdout=log,
-            stderr=log,
-            cwd=folder,
-        )
+    return start_instance(
+        url, api, folder, SANDBOX_TOKEN, BROADCAST_RATE="200", TELEGRAM_MAX_RATE="400"
+    )
 
 
 def ads(sandbox: Sandbox) -> Counter[int]:
