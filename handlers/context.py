@@ -15,7 +15,7 @@ from bot.i18n import I18n, Translator
 from bot.integrations.delivery import DeliveryAgency
 from bot.integrations.payments import PaymentProvider
 from bot.metrics import Metrics
-from bot.nlu import MenuIndex, build_index
+from bot.nlu import IndexBuilder, MenuIndex, ParseError
 from bot.services import catalog, users
 from bot.services.errors import NotFound
 from handlers.callbacks import Signer
@@ -52,14 +52,21 @@ class Deps:
 
     async def load_menu_index(self) -> None:
         """(Re)build the parser's index from the region's menus (none: no region yet)."""
+        builder = IndexBuilder()  # a batch of shops at a time: a region is never held whole
         async with self.reads() as session:
             try:
-                pack = await catalog.export_pack(session)
+                async for batch in catalog.menu_batches(session):
+                    for shop in batch:
+                        builder.add(shop)
             except NotFound:
                 logger.warning("No region imported yet: python main.py import-menu PACK")
                 self.menu_index = None
                 return
-        self.menu_index = build_index(pack)
+        try:
+            self.menu_index = builder.finish()
+        except ParseError:  # a region without active shops
+            logger.warning("The region has no active shop: nothing to order from yet")
+            self.menu_index = None
 
     def now(self) -> datetime:
         """Now in the region's time zone."""

@@ -6,13 +6,14 @@ of DESIGN.md (entry shapes: bot/nlu/parser.py). Steps: normalize -> words (+ qua
 mentions (matcher, index) -> modifiers -> counting -> lines. Pure: no I/O, no database.
 """
 
-from bot.nlu.index import MenuIndex, ParseError, build_index
+from bot.nlu.index import IndexBuilder, MenuIndex, ParseError, build_index
 from bot.nlu.parser import parse
 from bot.nlu.result import Ambiguous, Candidate, Line, OptionPick, ParseResult, Unmatched
 
 __all__ = [
     "Ambiguous",
     "Candidate",
+    "IndexBuilder",
     "Line",
     "MenuIndex",
     "OptionPick",

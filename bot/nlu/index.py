@@ -4,6 +4,7 @@ import marshal
 import re
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -314,22 +315,36 @@ def build_index(pack: dict[str, Any]) -> MenuIndex:
     raw_merchants = _list(pack, "merchants", "pack")
     if not raw_merchants:
         raise _fail("merchants", "must be a non-empty list")
-    merchants: list[Merchant] = []
-    items: list[Item] = []
-    merchant_codes: dict[str, int] = {}
-    merchant_keys: dict[str, list[int]] = defaultdict(list)
-    names: dict[str, list[int]] = defaultdict(list)
-    display: dict[str, str] = {}  # name key -> a name as written, for its parts
-    choice_keys: set[str] = set()
-    tables: dict[bytes, dict[str, tuple[ChoiceRef, ...]]] = {}
-    for m_index, raw_merchant in enumerate(raw_merchants):
+    builder = IndexBuilder()
+    for raw_merchant in raw_merchants:
+        builder.add(raw_merchant)
+    return builder.finish()
+
+
+class IndexBuilder:
+    """Build a MenuIndex one shop at a time, so a large region need not be held whole
+    (bot/services/catalog.py reads it from the database a batch of shops at a time)."""
+
+    def __init__(self) -> None:
+        self.merchants: list[Merchant] = []
+        self.items: list[Item] = []
+        self.merchant_codes: dict[str, int] = {}
+        self.merchant_keys: dict[str, list[int]] = defaultdict(list)
+        self.names: dict[str, list[int]] = defaultdict(list)
+        self.display: dict[str, str] = {}  # name key -> a name as written, for its parts
+        self.choice_keys: set[str] = set()
+        self.tables: dict[bytes, dict[str, tuple[ChoiceRef, ...]]] = {}
+
+    def add(self, raw_merchant: Any) -> None:
+        """Index one shop of a menu pack (its menu, options and names)."""
+        m_index = len(self.merchants)
         m_path = f"merchants[{m_index}]"
         merchant = _object(raw_merchant, m_path)
         code = _text(merchant, "code", m_path)
         assert code is not None  # noqa: S101
-        if code in merchant_codes:
+        if code in self.merchant_codes:
             raise _fail(f"{m_path}.code", f"duplicate code {code!r}")
-        merchant_codes[code] = m_index
+        self.merchant_codes[code] = m_index
         category = merchant.get("category") if isinstance(merchant.get("category"), str) else ""
         shop_names = [_text(merchant, "name", m_path), _text(merchant, "name_en", m_path, False)]
         shop_names += _aliases(merchant, m_path)
@@ -350,8 +365,8 @@ def build_index(pack: dict[str, Any]) -> MenuIndex:
                 shop_keys.add(first_word[0])
         for shop_key in shop_keys:
             if shop_key:
-                merchant_keys[shop_key].append(m_index)
-        first = len(items)
+                self.merchant_keys[shop_key].append(m_index)
+        first = len(self.items)
         seen_codes: set[str] = set()
         for i_index, raw_item in enumerate(_list(merchant, "menu", m_path)):
             i_path = f"{m_path}.menu[{i_index}]"
@@ -363,16 +378,16 @@ def build_index(pack: dict[str, Any]) -> MenuIndex:
             seen_codes.add(item_code)
             groups = _list(item, "options", i_path, required=False)
             signature = _signature(groups)
-            if signature not in tables:
-                tables[signature] = _choice_table(groups, i_path)
-            table = tables[signature]
-            choice_keys.update(table)
+            if signature not in self.tables:
+                self.tables[signature] = _choice_table(groups, i_path)
+            table = self.tables[signature]
+            self.choice_keys.update(table)
             item_names = [_text(item, "name", i_path), _text(item, "name_en", i_path, False)]
             item_names += _aliases(item, i_path)
             item_names += [
                 SIZE_SUFFIX.sub("", n) for n in item_names if n and SIZE_SUFFIX.search(n)
             ]
-            item_id = len(items)
+            item_id = len(self.items)
             name_keys: list[str] = []
             for raw_name in item_names:
                 if not raw_name:
@@ -382,10 +397,10 @@ def build_index(pack: dict[str, Any]) -> MenuIndex:
                     continue
                 if name_key not in name_keys:
                     name_keys.append(name_key)
-                    names[name_key].append(item_id)
-                display.setdefault(name_key, raw_name)
+                    self.names[name_key].append(item_id)
+                self.display.setdefault(name_key, raw_name)
             item_category = item.get("category")  # the shop's category is too broad here
-            items.append(
+            self.items.append(
                 Item(
                     merchant=m_index,
                     code=item_code,
@@ -394,8 +409,21 @@ def build_index(pack: dict[str, Any]) -> MenuIndex:
                     choices=table,
                 )
             )
-        merchants.append(Merchant(code, category, first, len(items)))
-    return _finish(merchants, items, merchant_codes, merchant_keys, names, display, choice_keys)
+        self.merchants.append(Merchant(code, category, first, len(self.items)))
+
+    def finish(self) -> MenuIndex:
+        """The index of every shop added; ParseError when there is none."""
+        if not self.merchants:
+            raise _fail("merchants", "must be a non-empty list")
+        return _finish(
+            self.merchants,
+            self.items,
+            self.merchant_codes,
+            self.merchant_keys,
+            self.names,
+            self.display,
+            self.choice_keys,
+        )
 
 
 def _finish(
@@ -444,9 +472,11 @@ def _finish(
     for part_key in [*heads_final, *parts_final]:
         if part_key.isascii() and len(part_key) >= MIN_FUZZY_LATIN:
             romans[skeleton(part_key)].add(part_key)
-    typo_hangul: dict[str, set[str]] = defaultdict(set)
-    jamo_keys: dict[str, set[str]] = defaultdict(set)
-    typo_latin: dict[str, set[str]] = defaultdict(set)
+    # the typo tables have hundreds of thousands of keys, nearly all with one value: kept
+    # bare until a second comes (a set per key cost ~200 MB at build time for 2,250 shops)
+    typo_hangul: dict[str, str | set[str]] = {}
+    jamo_keys: dict[str, str | set[str]] = {}
+    typo_latin: dict[str, str | set[str]] = {}
     spaced = {  # "페퍼로니" of "페퍼로니 피자": a word of its own, worth typo look-up
         key(word) for raw_name in display.values() for word in raw_name.split()[:-1]
     }
@@ -459,15 +489,15 @@ def _finish(
         if _all_hangul(word_key):
             spelled = loose_jamo(word_key)
             if len(spelled) >= MIN_FUZZY_JAMO:
-                jamo_keys[spelled].add(word_key)
-                typo_hangul[spelled].add(spelled)
+                _put(jamo_keys, spelled, word_key)
+                _put(typo_hangul, spelled, spelled)
                 for variant in deletions(spelled):
-                    typo_hangul[variant].add(spelled)
+                    _put(typo_hangul, variant, spelled)
     for sound in romans:
         if len(sound) >= MIN_FUZZY_LATIN:
-            typo_latin[sound].add(sound)
+            _put(typo_latin, sound, sound)
             for variant in deletions(sound):
-                typo_latin[variant].add(sound)
+                _put(typo_latin, variant, sound)
     return MenuIndex(
         merchants=tuple(merchants),
         items=tuple(items),
@@ -521,9 +551,24 @@ def _signature(groups: list[Any]) -> bytes:
         return repr(groups).encode()
 
 
-def _packed(table: dict[str, set[str]]) -> dict[str, str | tuple[str, ...]]:
+def _put(table: dict[str, str | set[str]], table_key: str, value: str) -> None:
+    """Add a value under a key: bare while it is the only one, then a set."""
+    found = table.get(table_key)
+    if found is None:
+        table[table_key] = value
+    elif isinstance(found, str):
+        if found != value:
+            table[table_key] = {found, value}
+    else:
+        found.add(value)
+
+
+def _packed(table: Mapping[str, str | set[str]]) -> dict[str, str | tuple[str, ...]]:
     """Freeze a table of sets; a single key is stored bare to save memory."""
-    return {k: next(iter(v)) if len(v) == 1 else tuple(sorted(v)) for k, v in table.items()}
+    return {
+        k: v if isinstance(v, str) else next(iter(v)) if len(v) == 1 else tuple(sorted(v))
+        for k, v in table.items()
+    }
 
 
 def entries(table: dict[str, str | tuple[str, ...]], table_key: str) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
 """Browsing a region: categories, shops and their menus, as plain read-only views."""
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, Generic, TypeVar
@@ -245,10 +246,28 @@ def _item_view(item: MenuItem, groups: tuple[GroupView, ...] = ()) -> ItemView:
 
 
 async def export_pack(session: AsyncSession) -> dict[str, Any]:
-    """The region's active menus as a menu pack (DESIGN.md format), for the parser's index.
+    """The region's active menus as a menu pack (DESIGN.md format)."""
+    found = await region(session)
+    merchants = [shop async for batch in menu_batches(session) for shop in batch]
+    return {
+        "region": {
+            "code": found.code,
+            "name": found.name,
+            "name_en": found.name_en,
+            "currency": found.currency,
+        },
+        "merchants": merchants,
+    }
 
-    Read with column queries, not ORM objects: a region of 2,250 shops x 50 items has
-    hundreds of thousands of rows, and objects would cost gigabytes for a moment."""
+
+async def menu_batches(
+    session: AsyncSession, *, size: int = 100
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The region's active shops with their menus (menu pack format), `size` shops at a time.
+
+    Read with column queries, not ORM objects, and a batch at a time: a region of 2,250
+    shops x 50 items has hundreds of thousands of option rows, which held at once cost
+    hundreds of megabytes for a moment (and the process keeps what it once took)."""
     found = await region(session)
     shops = (
         await session.execute(
@@ -258,8 +277,25 @@ async def export_pack(session: AsyncSession) -> dict[str, Any]:
             .order_by(Merchant.position, Merchant.id)
         )
     ).all()
-    shop_ids = select(Merchant.id).where(Merchant.region_id == found.id, Merchant.active.is_(True))
-    menus: dict[int, list[dict[str, Any]]] = {shop.id: [] for shop in shops}
+    for start in range(0, len(shops), size):
+        batch = shops[start : start + size]
+        menus = await _menus(session, [shop.id for shop in batch])
+        yield [
+            {
+                "code": shop.code,
+                "name": shop.name,
+                "name_en": shop.name_en,
+                "category": shop.category,
+                "aliases": list(shop.aliases),
+                "menu": menus[shop.id],
+            }
+            for shop in batch
+        ]
+
+
+async def _menus(session: AsyncSession, shop_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The active items of some shops with their option groups and choices."""
+    menus: dict[int, list[dict[str, Any]]] = {shop_id: [] for shop_id in shop_ids}
     items: dict[int, dict[str, Any]] = {}
     for row in await session.execute(
         select(MenuItem.id, MenuItem.merchant_id, MenuItem.code, MenuItem.name)
@@ -278,14 +314,16 @@ async def export_pack(session: AsyncSession) -> dict[str, Any]:
         }
         items[row.id] = item
         menus[row.merchant_id].append(item)
+    shop_items = select(MenuItem.id).where(MenuItem.merchant_id.in_(shop_ids))
     groups: dict[int, dict[str, Any]] = {}
     for row in await session.execute(
         select(OptionGroup.id, OptionGroup.item_id, OptionGroup.code, OptionGroup.name)
         .add_columns(OptionGroup.name_en, OptionGroup.min_select, OptionGroup.max_select)
+        .where(OptionGroup.item_id.in_(shop_items))
         .order_by(OptionGroup.item_id, OptionGroup.position, OptionGroup.id)
     ):
         if row.item_id not in items:
-            continue  # an inactive item, or another region's
+            continue  # an inactive item
         group = {
             "code": row.code,
             "name": row.name,
@@ -296,9 +334,11 @@ async def export_pack(session: AsyncSession) -> dict[str, Any]:
         }
         groups[row.id] = group
         items[row.item_id]["options"].append(group)
+    shop_groups = select(OptionGroup.id).where(OptionGroup.item_id.in_(shop_items))
     for row in await session.execute(
         select(OptionChoice.group_id, OptionChoice.code, OptionChoice.name)
         .add_columns(OptionChoice.name_en, OptionChoice.price, OptionChoice.aliases)
+        .where(OptionChoice.group_id.in_(shop_groups))
         .order_by(OptionChoice.group_id, OptionChoice.position, OptionChoice.id)
     ):
         if row.group_id in groups:
@@ -311,25 +351,7 @@ async def export_pack(session: AsyncSession) -> dict[str, Any]:
                     "aliases": list(row.aliases),
                 }
             )
-    return {
-        "region": {
-            "code": found.code,
-            "name": found.name,
-            "name_en": found.name_en,
-            "currency": found.currency,
-        },
-        "merchants": [
-            {
-                "code": shop.code,
-                "name": shop.name,
-                "name_en": shop.name_en,
-                "category": shop.category,
-                "aliases": list(shop.aliases),
-                "menu": menus[shop.id],
-            }
-            for shop in shops
-        ],
-    }
+    return menus
 
 
 async def alternatives(
