@@ -13,12 +13,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, BaseUpdateProcessor, ContextTypes, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    BaseRateLimiter,
+    BaseUpdateProcessor,
+    ContextTypes,
+    Defaults,
+)
 
 from bot import logs, web
 from bot.config import SANDBOX_TOKEN, Settings
 from bot.i18n import I18n
 from bot.metrics import Metrics
+from bot.ratelimit import SharedRateLimiter
 from bot.services import inbox as inbox_service
 from bot.services import merchants, payments
 from bot.services import privacy as privacy_service
@@ -165,6 +172,17 @@ def build_deps(settings: Settings, engine: AsyncEngine) -> Deps:
     )
 
 
+def rate_limiter(settings: Settings) -> BaseRateLimiter[int]:
+    """Telegram's budget: shared by every instance through Redis when REDIS_URL is set."""
+    if settings.redis_url:
+        return SharedRateLimiter(
+            settings.redis_url,
+            rate=settings.telegram_max_rate,
+            bot_id=bot_token(settings).split(":", 1)[0],
+        )
+    return AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
+
+
 def build_application(
     deps: Deps, *, base_url: str | None = None, processor: ChatOrderedProcessor | None = None
 ) -> GongbaeApp:
@@ -174,9 +192,7 @@ def build_application(
         .token(bot_token(deps.settings))
         .context_types(ContextTypes(context=Ctx))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.tz))
-        .rate_limiter(
-            AIORateLimiter(overall_max_rate=deps.settings.telegram_max_rate, max_retries=3)
-        )
+        .rate_limiter(rate_limiter(deps.settings))
         .concurrent_updates(processor or ChatOrderedProcessor())
     )
     if base_url:

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     public_base_url: str | None = None
+    # Redis holding Telegram's request budget shared by several instances (unset: in-process)
+    redis_url: str | None = None
     default_locale: Literal["ko", "en"] = "ko"
     timezone: str = "Asia/Seoul"
     demo_pack: Path = REPO_ROOT / "demo" / "incheon-seo.json"
@@ -82,6 +84,14 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        """Accept redis://, rediss:// and unix:// URLs."""
+        if value is not None and not re.match(r"^(rediss?|unix)://\S+", value):
+            raise ValueError("must be a redis:// URL, e.g. redis://127.0.0.1:6379/0")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -40,6 +40,10 @@ def test_database_url_gets_the_async_driver(given: str, expected: str) -> None:
         ),
         ({"TIMEZONE": "Mars/Olympus"}, "configuration error: TIMEZONE: unknown time zone"),
         (
+            {"REDIS_URL": "127.0.0.1:6379"},
+            "configuration error: REDIS_URL: must be a redis:// URL, e.g. redis://127.0.0.1:6379/0",
+        ),
+        (
             {"TELEGRAM_BOT_TOKEN": "changeme"},
             "configuration error: TELEGRAM_BOT_TOKEN: does not look like a bot token from @BotFather (123456:ABC...)",
         ),
@@ -56,7 +60,7 @@ def test_database_url_gets_the_async_driver(given: str, expected: str) -> None:
             "configuration error: PUBLIC_BASE_URL: must be an http:// or https:// URL",
         ),
     ],
-    ids=["db", "tz", "token", "port", "locale", "public-url"],
+    ids=["db", "tz", "redis", "token", "port", "locale", "public-url"],
 )
 def test_bad_setting_is_one_line(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], line: str
