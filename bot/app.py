@@ -54,6 +54,7 @@ from handlers.notifications import OutboxSender
 from models import db
 
 logger = logging.getLogger(__name__)
+MENU_CHECK_SECONDS = 10.0  # how soon an instance learns of a menu changed on another
 
 # Order matters: the first matching handler wins; the catch-all comes last.
 HANDLER_MODULES = (
@@ -242,6 +243,9 @@ async def start_application(application: GongbaeApp) -> None:
         application.job_queue.run_repeating(
             run_retention, interval=3600.0, first=30.0, name="retention"
         )
+        application.job_queue.run_repeating(
+            refresh_menus, interval=MENU_CHECK_SECONDS, first=MENU_CHECK_SECONDS, name="menus"
+        )
     settings = deps.settings
     if settings.webhook_url:
         inbox = UpdateInbox(application)
@@ -271,6 +275,11 @@ async def stop_application(application: GongbaeApp) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
+
+
+async def refresh_menus(context: Ctx) -> None:
+    """Every instance: rebuild the parser's index when the menus changed (any instance)."""
+    await context.deps.refresh_menu_index()
 
 
 async def run_retention(context: Ctx) -> None:

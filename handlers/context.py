@@ -33,6 +33,7 @@ class Deps:
     i18n: I18n
     signer: Signer
     menu_index: MenuIndex | None = None  # the parser's index of the region's menus
+    menu_version: datetime | None = None  # when the menus had changed last, at that build
     clock: Callable[[], datetime] | None = None  # tests fix the time; None: the real clock
     payments: PaymentProvider | None = None
     agency: DeliveryAgency | None = None
@@ -54,6 +55,7 @@ class Deps:
         """(Re)build the parser's index from the region's menus (none: no region yet)."""
         builder = IndexBuilder()  # a batch of shops at a time: a region is never held whole
         async with self.reads() as session:
+            self.menu_version = await catalog.menu_version(session)
             try:
                 async for batch in catalog.menu_batches(session):
                     for shop in batch:
@@ -67,6 +69,17 @@ class Deps:
         except ParseError:  # a region without active shops
             logger.warning("The region has no active shop: nothing to order from yet")
             self.menu_index = None
+
+    async def refresh_menu_index(self) -> bool:
+        """Rebuild the index when the menus changed since it was built (by this instance or
+        another: an owner's upload reaches one instance, every instance must learn it)."""
+        async with self.reads() as session:
+            version = await catalog.menu_version(session)
+        if version == self.menu_version:
+            return False
+        await self.load_menu_index()
+        logger.info("Menus changed: the parser's index was rebuilt")
+        return True
 
     def now(self) -> datetime:
         """Now in the region's time zone."""

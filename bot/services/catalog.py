@@ -126,6 +126,11 @@ async def region(session: AsyncSession) -> Region:
     return found
 
 
+async def menu_version(session: AsyncSession) -> datetime | None:
+    """When the region's menus last changed (None: no region yet)."""
+    return await session.scalar(select(Region.updated_at).order_by(Region.id).limit(1))
+
+
 async def categories(session: AsyncSession) -> list[CategoryView]:
     """Categories with at least one active shop, in the pack's order."""
     rows = await session.execute(

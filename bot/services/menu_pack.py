@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.i18n import N_
 from bot.services.errors import InvalidMenuPack
+from models.base import utcnow
 from models.region import MenuItem, Merchant, OptionChoice, OptionGroup, Region
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -341,7 +342,14 @@ async def import_pack(session: AsyncSession, pack: dict[str, Any]) -> ImportRepo
             report.count(report.updated, "merchant")
         _upsert_items(merchant, data["menu"], report)
     await session.flush()
+    if report.changed:
+        await menu_changed(session, region.id)
     return report
+
+
+async def menu_changed(session: AsyncSession, region_id: int) -> None:
+    """Mark the region's menus as changed: every instance rebuilds its parser index."""
+    await session.execute(update(Region).where(Region.id == region_id).values(updated_at=utcnow()))
 
 
 async def with_menu(session: AsyncSession, merchant_id: int) -> Merchant:
@@ -366,8 +374,11 @@ async def import_menu(
     """Upsert one shop's menu (validated by the caller) by code; the shop's own fields, its
     place in the list and whether it is listed stay as they are."""
     report = ImportReport()
-    _upsert_items(await with_menu(session, merchant_id), menu, report)
+    merchant = await with_menu(session, merchant_id)
+    _upsert_items(merchant, menu, report)
     await session.flush()
+    if report.changed:
+        await menu_changed(session, merchant.region_id)
     return report
 
 
