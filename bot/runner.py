@@ -2,6 +2,8 @@
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import logging
 import signal
@@ -103,6 +105,7 @@ class Stack:
         # the garbage collector's full passes (which paused updates for 100+ ms)
         gc.collect()
         gc.freeze()
+        release_free_memory()
         self.application = build_application(
             self.deps, base_url=self._bot_api_base(), processor=self.processor
         )
@@ -168,6 +171,16 @@ class Stack:
         if self._socket is not None:
             self._socket.close()
         await self.engine.dispose()
+
+
+def release_free_memory() -> None:
+    """Give the C allocator's free pages back to the system (glibc keeps what building the
+    menu index used for a moment; the process would carry it as RSS for its whole life)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return
 
 
 class _Server(uvicorn.Server):
