@@ -1,4 +1,4 @@
-"""Print what the Redis-shared request budget costs and whether it holds (bot/ratelimit.py).
+"""Print what the Redis-shared request budget costs and whether it holds (handlers/ratelimit.py).
 
 1. Cost: one process reserves --count slots with the budget wide open (no waiting): the time
    per reservation (one Redis round trip running the GCRA script) and the CPU it takes.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.ratelimit import SharedRateLimiter
+from handlers.ratelimit import SharedRateLimiter
 
 URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 

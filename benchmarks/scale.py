@@ -6,8 +6,10 @@ For each instance count: a fresh PostgreSQL database (on 127.0.0.1:5432) with th
 `python main.py run` process in webhook mode; this process runs the sandbox Bot API, the
 round-robin balancer (bot/sandbox/balancer.py) between the sandbox's webhook delivery and
 the instances, and the simulated residents of benchmarks/e2e.py (same script: /start, browse,
-free-text orders, cart edits by text and button, /orders). --redeliver posts that share of
-the updates to a second instance as well, as Telegram does when a webhook answers late.
+free-text orders, cart edits by text and button, /orders). The instances share Telegram's
+request budget in Redis (REDIS_URL, else 127.0.0.1:6379), lifted to 1000/s. --redeliver
+posts that share of the updates to a second instance as well, as Telegram does when a
+webhook answers late.
 
 Warm-up (not measured): each resident's first conversation and one order. Measured: a closed
 loop for --seconds (each resident sends its next update once the last is handled: its row in
@@ -62,6 +64,7 @@ from bot.services import demo
 from models import db
 from models.inbox import InboundUpdate
 
+REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 SERVER = os.environ.get("SCALE_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TOKEN = "555000111:AAScaleBenchmarkToken_abcdefghijk"  # noqa: S105 (a sandbox token)
 SECRET = "scale-benchmark-secret"  # noqa: S105 (a local run's)
@@ -88,14 +91,21 @@ def postgres_pids() -> list[int]:
     return found
 
 
-def postgres_cpu() -> float:
-    total = 0.0
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL process."""
+    found = {}
     for pid in postgres_pids():
         try:
-            total += cpu_seconds(pid)
+            found[pid] = cpu_seconds(pid)
         except OSError:  # a backend that ended meanwhile
             continue
-    return total
+    return found
+
+
+def postgres_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU PostgreSQL spent between two readings: per process, so an ending backend does not
+    make it negative (what an ended backend spent in the window is not counted)."""
+    return sum(spent - before.get(pid, 0.0) for pid, spent in after.items())
 
 
 def free_port() -> int:
@@ -153,6 +163,7 @@ def start_instance(number: int, database: str, api: str, front: str, folder: Pat
         "WEBHOOK_URL": front,
         "WEBHOOK_SECRET": SECRET,
         "TELEGRAM_MAX_RATE": "1000",  # measure the bot, not Telegram's limit
+        "REDIS_URL": REDIS,  # the instances share that budget, as in production
         "LOG_LEVEL": "INFO",
     }
     log = folder / f"instance-{number}.log"
@@ -269,15 +280,17 @@ async def measure(count: int, args: argparse.Namespace) -> Result:
         def plan(resident: Resident) -> Any:
             return resident.plan(sandbox)
 
-        def cpu() -> tuple[float, float, float]:
-            instances_cpu = sum(cpu_seconds(i.process.pid) for i in instances)
-            return instances_cpu, postgres_cpu(), time.process_time()
+        def instances_cpu() -> float:
+            return sum(cpu_seconds(i.process.pid) for i in instances)
 
-        before = cpu()
+        before = instances_cpu(), postgres_cpu(), time.process_time()
         run = await closed_loop(watch, residents, args.seconds, plan, inbox.processed)
-        after = cpu()
-        names = ("instances", "postgres", "sandbox+balancer+residents")
-        cores = {n: (a - b) / run.seconds for n, a, b in zip(names, after, before, strict=True)}
+        after = instances_cpu(), postgres_cpu(), time.process_time()
+        cores = {
+            "instances": (after[0] - before[0]) / run.seconds,
+            "postgres": postgres_delta(before[1], after[1]) / run.seconds,
+            "sandbox+balancer+residents": (after[2] - before[2]) / run.seconds,
+        }
         # drain: the webhook queue and the inbox, then stop the instances gracefully
         async with asyncio.timeout(60):
             while sandbox.pending_updates(None) or await inbox.open_rows():  # noqa: ASYNC110

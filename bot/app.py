@@ -25,7 +25,6 @@ from bot import logs, web
 from bot.config import SANDBOX_TOKEN, Settings
 from bot.i18n import I18n
 from bot.metrics import Metrics
-from bot.ratelimit import SharedRateLimiter
 from bot.services import inbox as inbox_service
 from bot.services import merchants, payments
 from bot.services import privacy as privacy_service
@@ -51,6 +50,7 @@ from handlers.callbacks import Signer
 from handlers.context import Ctx, Deps, GongbaeApp
 from handlers.inbound import UpdateInbox
 from handlers.notifications import OutboxSender
+from handlers.ratelimit import SharedRateLimiter
 from models import db
 
 logger = logging.getLogger(__name__)

@@ -40,7 +40,8 @@ def create_app(
             return PlainTextResponse("forbidden", status_code=403)
         try:
             payload = await request.json()
-            if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            update_id = payload.get("update_id") if isinstance(payload, dict) else None
+            if type(update_id) is not int:  # not a bool either
                 raise ValueError("not an update")
             Update.de_json(payload, application.bot)
         except (ValueError, TypeError, KeyError):

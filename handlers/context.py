@@ -34,6 +34,7 @@ class Deps:
     signer: Signer
     menu_index: MenuIndex | None = None  # the parser's index of the region's menus
     menu_version: datetime | None = None  # when the menus had changed last, at that build
+    _index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     clock: Callable[[], datetime] | None = None  # tests fix the time; None: the real clock
     payments: PaymentProvider | None = None
     agency: DeliveryAgency | None = None
@@ -53,22 +54,27 @@ class Deps:
 
     async def load_menu_index(self) -> None:
         """(Re)build the parser's index from the region's menus (none: no region yet)."""
+        async with self._index_lock:  # one build at a time: the newest menus win
+            await self._build_menu_index()
+
+    async def _build_menu_index(self) -> None:
         builder = IndexBuilder()  # a batch of shops at a time: a region is never held whole
         async with self.reads() as session:
-            self.menu_version = await catalog.menu_version(session)
+            version = await catalog.menu_version(session)
             try:
                 async for batch in catalog.menu_batches(session):
-                    for shop in batch:
-                        builder.add(shop)
+                    # in a thread: the event loop keeps answering while a large region builds
+                    await asyncio.to_thread(builder.add_all, batch)
             except NotFound:
                 logger.warning("No region imported yet: python main.py import-menu PACK")
-                self.menu_index = None
+                self.menu_index, self.menu_version = None, version
                 return
         try:
-            self.menu_index = builder.finish()
+            index = await asyncio.to_thread(builder.finish)
         except ParseError:  # a region without active shops
             logger.warning("The region has no active shop: nothing to order from yet")
-            self.menu_index = None
+            index = None
+        self.menu_index, self.menu_version = index, version
 
     async def refresh_menu_index(self) -> bool:
         """Rebuild the index when the menus changed since it was built (by this instance or

@@ -8,6 +8,7 @@ Leases use the wall clock (not the region clock tests may fix): they measure rea
 import asyncio
 import contextlib
 import logging
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ class UpdateInbox:
         self._renewer: asyncio.Task[None] | None = None
         self._stopping = False
         self.handled = 0
+        self.name = secrets.token_hex(8)  # this instance, in the claims it makes
 
     @property
     def deps(self) -> Deps:
@@ -82,8 +84,8 @@ class UpdateInbox:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        tasks = [task for task in self._in_flight.values() if task is not None]
-        if tasks:
+        # a finishing update may have claimed more before it saw _stopping: wait for those too
+        while tasks := [task for task in self._in_flight.values() if task is not None]:
             await asyncio.wait(tasks)
         if self._renewer is not None:
             self._renewer.cancel()
@@ -118,6 +120,7 @@ class UpdateInbox:
             now=datetime.now(UTC),
             lease=self.lease,
             limit=limit,
+            by=self.name,
             handling=list(self._in_flight),
         )
         for item in claimed:
@@ -153,15 +156,22 @@ class UpdateInbox:
             await self._finish(item.update_id)
 
     async def _finish(self, update_id: int) -> None:
-        """Record the update as handled and, in the same transaction, claim what is next
-        (often this chat's next update, which waited for this one)."""
+        """Record the update as handled and claim what is next, in one transaction."""
         # it stays in flight until recorded: never claimed again by this instance meanwhile
         free = 0 if self._stopping else self.capacity - len(self._in_flight) + 1
         claimed: list[inbox.Claimed] = []
         try:
             async with self.deps.sessions.begin() as session:
-                await inbox.done(session, [update_id], now=datetime.now(UTC))
-                claimed = await self._claim(session, free) if free > 0 else []
+                if not await inbox.done(session, [update_id], now=datetime.now(UTC), by=self.name):
+                    logger.warning("Update %s was taken over by another instance", update_id)
+                if free > 0:
+                    try:  # a failed claim must not take the done mark with it
+                        async with session.begin_nested():
+                            claimed = await self._claim(session, free)
+                    except Exception:
+                        logger.exception("Claiming stored updates failed")
+                        self._forget(claimed)
+                        claimed = []
         except Exception:  # the lease runs out and another instance handles it again
             logger.exception("Could not record update %s as handled", update_id)
             self._forget(claimed)
@@ -179,6 +189,8 @@ class UpdateInbox:
                 continue
             try:
                 async with self.deps.sessions.begin() as session:
-                    await inbox.renew(session, list(self._in_flight), now=datetime.now(UTC))
+                    await inbox.renew(
+                        session, list(self._in_flight), now=datetime.now(UTC), by=self.name
+                    )
             except Exception:  # try again next time; a lease is three renewals long
                 logger.exception("Renewing update leases failed")

@@ -13,7 +13,7 @@ import pytest_asyncio
 import redis.asyncio as redis
 from telegram.error import RetryAfter
 
-from bot.ratelimit import SharedRateLimiter
+from handlers.ratelimit import SharedRateLimiter
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RATE = 20.0
@@ -68,24 +68,52 @@ async def test_a_429_pauses_every_instance(
     pair: tuple[SharedRateLimiter, SharedRateLimiter],
 ) -> None:
     first, second = pair
-    answered: list[float] = []
+    answered: dict[str, float] = {}
     refused = [True]
 
     async def flooded() -> bool:
-        if refused.pop() if refused else False:
+        if refused:
+            refused.pop()
             raise RetryAfter(timedelta(seconds=1))
-        answered.append(time.monotonic())
+        answered["first"] = time.monotonic()
         return True
 
     async def other() -> bool:
-        answered.append(time.monotonic())
+        answered["second"] = time.monotonic()
         return True
 
+    async def later() -> None:  # the other instance sends while the first one is paused
+        await asyncio.sleep(0.3)
+        await second.process_request(other, (), {}, "sendMessage", {"chat_id": 2}, None)
+
     started = time.monotonic()
-    await first.process_request(flooded, (), {}, "sendMessage", {"chat_id": 1}, None)
-    await second.process_request(other, (), {}, "sendMessage", {"chat_id": 2}, None)
-    assert answered[0] - started >= 1.0  # the retry waited for retry_after
-    assert answered[1] - started >= 1.0  # and so did the other instance
+    await asyncio.gather(
+        first.process_request(flooded, (), {}, "sendMessage", {"chat_id": 1}, None), later()
+    )
+    assert answered["first"] - started >= 1.0  # the retry waited for retry_after
+    assert answered["second"] - started >= 1.0  # and so did the other instance
+
+
+async def test_a_429_stops_requests_already_waiting_for_their_slot(
+    pair: tuple[SharedRateLimiter, SharedRateLimiter],
+) -> None:
+    first, second = pair
+    sent: list[float] = []
+
+    async def send() -> bool:
+        sent.append(time.monotonic())
+        return True
+
+    for n in range(int(RATE)):  # the burst is spent: the next request waits for a slot
+        await first.process_request(send, (), {}, "sendMessage", {"chat_id": n}, None)
+    started = time.monotonic()
+    waiting = asyncio.create_task(
+        second.process_request(send, (), {}, "sendMessage", {"chat_id": 99}, None)
+    )
+    await asyncio.sleep(0.01)  # it has its slot, 50 ms away, and sleeps
+    await first.pause(1.0)  # then a 429 arrives elsewhere
+    await waiting
+    assert sent[-1] - started >= 1.0
 
 
 async def test_requests_without_a_chat_are_not_counted(

@@ -411,6 +411,11 @@ class IndexBuilder:
             )
         self.merchants.append(Merchant(code, category, first, len(self.items)))
 
+    def add_all(self, raw_merchants: list[Any]) -> None:
+        """Index several shops."""
+        for raw_merchant in raw_merchants:
+            self.add(raw_merchant)
+
     def finish(self) -> MenuIndex:
         """The index of every shop added; ParseError when there is none."""
         if not self.merchants:

@@ -91,8 +91,8 @@ class RoundRobin:
             while (request := await read_message(reader)) is not None:
                 writer.write(await self._relay(*request))
                 await writer.drain()
-        except (BadMessage, ConnectionError, ValueError):
-            pass
+        except (BadMessage, ConnectionError, ValueError, asyncio.IncompleteReadError):
+            pass  # a client that went away or sent what this balancer does not relay
         finally:
             del self._clients[task]
             writer.close()

@@ -105,8 +105,10 @@ class WebhookSender:
                         task = asyncio.create_task(self._deliver(client, update))
                         self._in_flight[update["update_id"]] = (chat_of(update), task)
             finally:
-                for _chat, task in self._in_flight.values():
+                tasks = [task for _chat, task in self._in_flight.values()]
+                for task in tasks:
                     task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
                 self._in_flight.clear()
 
     async def _deliver(self, client: httpx.AsyncClient, update: dict[str, Any]) -> None:
@@ -146,6 +148,9 @@ class WebhookSender:
             response = await client.post(self.config.url, json=update, headers=headers)
         except httpx.HTTPError as err:
             return f"Connection error: {type(err).__name__}"
+        except Exception as err:  # the update stays queued whatever went wrong
+            logger.exception("Webhook delivery failed")
+            return f"Delivery error: {type(err).__name__}"
         if 200 <= response.status_code < 300:
             return None
         return f"Wrong response from the webhook: {response.status_code} {response.reason_phrase}"

@@ -266,7 +266,7 @@ async def export_pack(session: AsyncSession) -> dict[str, Any]:
 
 
 async def menu_batches(
-    session: AsyncSession, *, size: int = 100
+    session: AsyncSession, *, size: int = 50
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """The region's active shops with their menus (menu pack format), `size` shops at a time.
 

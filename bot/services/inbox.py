@@ -4,10 +4,15 @@ Several instances behind a load balancer share it. An update is written when it 
 (a second delivery of the same update_id is dropped), claimed by one instance with a lease
 (rows locked by another claimer are skipped), and marked done once handled. A chat's next
 update can only be claimed once the one before it is done, so a chat's updates are handled
-in order whichever instance receives them. An instance that dies leaves its claims to run
-out: after the lease another instance (or the restarted one) handles them.
+in the order they were stored, whichever instance receives them; that is Telegram's order as
+long as it posts a chat's next update after the last one was answered (the sandbox does;
+Telegram's documentation promises no more than update_id order). An instance that dies
+leaves its claims to run out: after the lease another instance (or the restarted one)
+handles them. Renewals and the done mark name the claimer, so a stalled instance whose
+lease was taken over cannot finish or extend another instance's claim.
 """
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,11 +25,15 @@ from sqlalchemy.orm import aliased
 
 from models.inbox import InboundUpdate
 
+logger = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 3  # an update whose handling killed its instance this often is dropped
 
 
 @dataclass(frozen=True)
 class Claimed:
+    """An update taken by one instance, with how many times it was taken."""
+
     update_id: int
     chat_id: int | None
     payload: dict[str, Any]
@@ -61,12 +70,14 @@ async def claim(
     now: datetime,
     lease: timedelta,
     limit: int,
+    by: str,
     handling: Collection[int] = (),
 ) -> list[Claimed]:
     """Take up to `limit` updates to handle, oldest first and at most one per chat: the
     oldest not done of each chat, when no live instance holds it (one UPDATE ... RETURNING;
     rows another instance is claiming are skipped). `handling`: the caller's own updates in
-    flight, never taken again by it even when their lease is late to be renewed."""
+    flight, never taken again by it even when their lease is late to be renewed; `by`:
+    the claiming instance."""
     earlier = aliased(InboundUpdate)
     free = (
         select(InboundUpdate.update_id)
@@ -91,7 +102,7 @@ async def claim(
         await session.execute(
             update(InboundUpdate)
             .where(InboundUpdate.update_id.in_(free.scalar_subquery()))
-            .values(claimed_at=now, attempts=InboundUpdate.attempts + 1)
+            .values(claimed_at=now, claimed_by=by, attempts=InboundUpdate.attempts + 1)
             .returning(
                 InboundUpdate.update_id,
                 InboundUpdate.chat_id,
@@ -103,30 +114,44 @@ async def claim(
     ).all()
     taken = sorted((Claimed(*row) for row in rows), key=lambda c: c.update_id)
     # an update that took its instance down every time is dropped, not tried forever
-    dropped = [c.update_id for c in taken if c.attempts > MAX_ATTEMPTS]
+    dropped = [c for c in taken if c.attempts > MAX_ATTEMPTS]
+    for claimed in dropped:
+        logger.error(
+            "Update %s of chat %s dropped: taken %s times and never finished",
+            claimed.update_id,
+            claimed.chat_id,
+            claimed.attempts - 1,
+        )
     if dropped:
-        await done(session, dropped, now=now)
+        await done(session, [c.update_id for c in dropped], now=now, by=by)
     return [c for c in taken if c.attempts <= MAX_ATTEMPTS]
 
 
-async def renew(session: AsyncSession, update_ids: list[int], *, now: datetime) -> None:
-    """Extend the lease of updates still being handled here."""
+async def renew(session: AsyncSession, update_ids: list[int], *, now: datetime, by: str) -> None:
+    """Extend the lease of updates this instance (`by`) still handles."""
     if update_ids:
         await session.execute(
             update(InboundUpdate)
-            .where(InboundUpdate.update_id.in_(update_ids), InboundUpdate.done_at.is_(None))
+            .where(
+                InboundUpdate.update_id.in_(update_ids),
+                InboundUpdate.claimed_by == by,
+                InboundUpdate.done_at.is_(None),
+            )
             .values(claimed_at=now)
         )
 
 
-async def done(session: AsyncSession, update_ids: list[int], *, now: datetime) -> None:
-    """Record updates as handled."""
-    if update_ids:
-        await session.execute(
-            update(InboundUpdate)
-            .where(InboundUpdate.update_id.in_(update_ids))
-            .values(done_at=now, claimed_at=None)
-        )
+async def done(session: AsyncSession, update_ids: list[int], *, now: datetime, by: str) -> int:
+    """Record updates handled by `by`; return how many were still its own (an update whose
+    lease another instance took over is left to that one)."""
+    if not update_ids:
+        return 0
+    result = await session.execute(
+        update(InboundUpdate)
+        .where(InboundUpdate.update_id.in_(update_ids), InboundUpdate.claimed_by == by)
+        .values(done_at=now, claimed_at=None)
+    )
+    return result.rowcount or 0
 
 
 async def purge(session: AsyncSession, *, before: datetime) -> int:

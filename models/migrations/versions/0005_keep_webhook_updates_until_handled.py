@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("received_at", models.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("claimed_at", models.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sa.String(length=32), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("done_at", models.base.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_inbound_update")),

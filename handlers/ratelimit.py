@@ -6,7 +6,9 @@ carries a chat_id (sends, edits, ...) first reserves a slot in one Redis key wit
 ("generic cell rate algorithm") script: a steady TELEGRAM_MAX_RATE per second with a burst
 of one second's worth, the same shape as PTB's AIORateLimiter, one round trip per request.
 Redis's own clock decides, so the instances' clocks need not agree. A 429 pauses every
-instance for its retry_after (a second key), and the request is tried again (3 times).
+instance for its retry_after (a second key), requests already waiting for their slot
+included, and the request is tried again (3 times). gongbae writes to private chats only, so
+Telegram's separate limit for groups (about 20 a minute) is not kept here.
 """
 
 import asyncio
@@ -36,7 +38,8 @@ if tat < start then tat = start end
 local wait = tat - tolerance - now
 if wait < 0 then wait = 0 end
 if start > now and wait < start - now then wait = start - now end
-redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', 60000)
+local keep = math.floor(tat + interval - now) + 60000
+redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', keep)
 return math.floor(wait)
 """
 
@@ -71,10 +74,15 @@ class SharedRateLimiter(BaseRateLimiter[int]):
     async def slot(self) -> float:
         """Reserve the next slot of the shared budget; return the seconds waited for it."""
         wait = int(await self._reserve(keys=self.keys, args=[self.rate, self.burst])) / 1000
-        if wait > 0:
+        waited = wait
+        while wait > 0:
             await asyncio.sleep(wait)
-            self.waited += wait
-        return wait
+            # a 429 while this request waited for its slot: wait out the pause as well
+            assert self._redis is not None  # noqa: S101 (initialized)
+            wait = max(0, await self._redis.pttl(self.keys[1])) / 1000
+            waited += wait
+        self.waited += waited
+        return waited
 
     async def pause(self, seconds: float) -> None:
         """Stop every instance's requests for `seconds` (Telegram answered 429)."""
