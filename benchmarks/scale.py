@@ -1,15 +1,15 @@
 """Print the throughput of 1, 2 and 3 gongbae webhook instances on PostgreSQL, with duplicates
 and losses, behind a round-robin balancer.
 
-For each instance count: a fresh PostgreSQL database (on 127.0.0.1:5432) with the demo region
-(every shop open all day, so the run does not depend on the hour); N instances, each a real
-`python main.py run` process in webhook mode; this process runs the sandbox Bot API, the
-round-robin balancer (bot/sandbox/balancer.py) between the sandbox's webhook delivery and
-the instances, and the simulated residents of benchmarks/e2e.py (same script: /start, browse,
-free-text orders, cart edits by text and button, /orders). The instances share Telegram's
-request budget in Redis (REDIS_URL, else 127.0.0.1:6379), lifted to 1000/s. --redeliver
-posts that share of the updates to a second instance as well, as Telegram does when a
-webhook answers late.
+For each instance count: a fresh PostgreSQL database (127.0.0.1:5432, or TEST_POSTGRES_URL's
+server) with the demo region (every shop open all day, so the run does not depend on the
+hour); N instances, each a real `python main.py run` process in webhook mode; this process
+runs the sandbox Bot API, the round-robin balancer (bot/sandbox/balancer.py) between the
+sandbox's webhook delivery and the instances, and the simulated residents of benchmarks/e2e.py
+(same script: /start, browse, free-text orders, cart edits by text and button, /orders). The
+instances share Telegram's request budget in Redis (REDIS_URL, else 127.0.0.1:6379), lifted to
+1000/s. --redeliver posts that share of the updates to a second instance as well, as Telegram
+does when a webhook answers late.
 
 Warm-up (not measured): each resident's first conversation and one order. Measured: a closed
 loop for --seconds (each resident sends its next update once the last is handled: its row in
@@ -25,12 +25,9 @@ Run: .venv/bin/python benchmarks/scale.py [--instances 1 2 3] [--residents 200] 
 
 import argparse
 import asyncio
-import json
 import os
 import re
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 from e2e import (
     ROOT,
     Probe,
@@ -55,7 +53,7 @@ from e2e import (
     ms,
     warm_up,
 )
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bot.sandbox import Limits, Sandbox, create_sandbox_routes
 from bot.sandbox.balancer import RoundRobin
@@ -63,9 +61,10 @@ from bot.sandbox.serving import serve_routes
 from bot.services import demo
 from models import db
 from models.inbox import InboundUpdate
+from tests.conftest import scratch_database
+from tests.e2e.instance import all_day_pack, free_port
 
 REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-SERVER = os.environ.get("SCALE_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TOKEN = "555000111:AAScaleBenchmarkToken_abcdefghijk"  # noqa: S105 (a sandbox token)
 SECRET = "scale-benchmark-secret"  # noqa: S105 (a local run's)
 HANDLED = re.compile(r"Update (\d+) from chat \S+ handled in")
@@ -108,37 +107,16 @@ def postgres_delta(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(spent - before.get(pid, 0.0) for pid, spent in after.items())
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @asynccontextmanager
-async def scratch_database() -> AsyncIterator[str]:
+async def seeded_database(folder: Path) -> AsyncIterator[str]:
     """A PostgreSQL database of its own with the demo region open all day, dropped after."""
-    name = f"gongbae_scale_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = db.create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    url = SERVER.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f"CREATE DATABASE {name}"))
-        pack = json.loads((ROOT / "demo" / "incheon-seo.json").read_text())
-        for merchant in pack["merchants"]:
-            merchant["hours"] = "00:00-24:00"
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-            json.dump(pack, file, ensure_ascii=False)
+    async with scratch_database("postgresql", folder) as url:
         engine = db.create_engine(url)
         await db.upgrade(engine)
         async with db.session_factory(engine).begin() as session:
-            await demo.seed(session, Path(file.name), ROOT / "demo" / "personas.json")
+            await demo.seed(session, all_day_pack(folder), ROOT / "demo" / "personas.json")
         await engine.dispose()
-        os.unlink(file.name)
         yield url
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        await admin.dispose()
 
 
 @dataclass
@@ -250,7 +228,7 @@ async def measure(count: int, args: argparse.Namespace) -> Result:
     """One instance count: start everything, warm up, measure, drain, stop, count."""
     async with AsyncExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gongbae-scale-")))
-        url = await stack.enter_async_context(scratch_database())
+        url = await stack.enter_async_context(seeded_database(folder))
         sandbox = Sandbox(token=TOKEN, limits=Limits(enabled=False))
         watch = Watch(sandbox)
         api = await stack.enter_async_context(serve_routes(create_sandbox_routes(sandbox)))

@@ -43,14 +43,14 @@ def create_app(
             update_id = payload.get("update_id") if isinstance(payload, dict) else None
             if type(update_id) is not int:  # not a bool either
                 raise ValueError("not an update")
-            Update.de_json(payload, application.bot)
+            update = Update.de_json(payload, application.bot)
         except (ValueError, TypeError, KeyError):
             return PlainTextResponse("bad update", status_code=400)
         inbox = application.bot_data.get("inbox")
         if inbox is None:  # not started in webhook mode
             return PlainTextResponse("not ready", status_code=503)
         # stored before answering: once Telegram has its 200 the update survives a crash
-        await inbox.receive(payload)
+        await inbox.receive(update, payload)
         return Response(status_code=200)
 
     async def payment_callback(request: Request) -> Response:

@@ -55,9 +55,9 @@ class UpdateInbox:
         """How long a claim holds without renewal."""
         return timedelta(seconds=self.deps.settings.send_lease_seconds)
 
-    async def receive(self, payload: dict[str, Any]) -> bool:
-        """Store an update posted to the webhook; False when it came before."""
-        update = Update.de_json(payload, self.application.bot)
+    async def receive(self, update: Update, payload: dict[str, Any]) -> bool:
+        """Store an update posted to the webhook (parsed, and as posted); False when it
+        came before."""
         async with self.deps.sessions.begin() as session:
             fresh = await inbox.receive(
                 session,

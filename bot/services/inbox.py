@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, true, update
+from sqlalchemy import delete, exists, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -158,15 +158,3 @@ async def purge(session: AsyncSession, *, before: datetime) -> int:
     """Delete updates handled before `before` (kept a while to recognise late repeats)."""
     result = await session.execute(delete(InboundUpdate).where(InboundUpdate.done_at < before))
     return result.rowcount or 0
-
-
-async def waiting(session: AsyncSession) -> tuple[int, datetime | None]:
-    """How many updates are not handled yet, and when the oldest of them arrived."""
-    count, oldest = (
-        await session.execute(
-            select(func.count(InboundUpdate.update_id), func.min(InboundUpdate.received_at)).where(
-                InboundUpdate.done_at.is_(None)
-            )
-        )
-    ).one()
-    return count or 0, oldest

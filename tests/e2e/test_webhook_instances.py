@@ -25,6 +25,7 @@ from models.inbox import InboundUpdate
 from tests.conftest import BACKENDS, scratch_database
 from tests.e2e.conftest import EVENING, e2e_settings
 from tests.e2e.harness import ChatClient
+from tests.e2e.instance import inbox_waiter
 from tests.sandbox.conftest import serve
 
 TOKEN = "987654321:AAWebhookInstancesToken_abcdefgh"
@@ -42,15 +43,6 @@ class Cluster:
     async def rows(self) -> list[InboundUpdate]:
         async with self.instances[0].deps.reads() as session:
             return list(await session.scalars(select(InboundUpdate)))
-
-    async def processed(self, update_id: int) -> None:
-        """Wait until some instance has handled the update (its inbox row is done)."""
-        while True:
-            async with self.instances[0].deps.reads() as session:
-                row = await session.get(InboundUpdate, update_id)
-                if row is not None and row.done_at is not None:
-                    return
-            await asyncio.sleep(0.02)
 
 
 @asynccontextmanager
@@ -92,7 +84,9 @@ async def test_two_instances_handle_each_update_once_and_in_order(
     backend: str, tmp_path: Path
 ) -> None:
     async with scratch_database(backend, tmp_path) as url, cluster(url, tmp_path) as running:
-        chat = ChatClient(sandbox=running.sandbox, processed=running.processed)
+        chat = ChatClient(
+            sandbox=running.sandbox, processed=inbox_waiter(running.instances[0].engine)
+        )
         who = "resident-jiyoung"
         await chat.send(who, "/start")
         for label in ("한국어", "받지 않을래요"):
@@ -110,7 +104,9 @@ async def test_two_instances_handle_each_update_once_and_in_order(
         user_id = chat.user_id(who)
         updates = [running.sandbox.send_text(user_id, text) for text in texts]
         for update in updates:
-            await asyncio.wait_for(running.processed(update["update_id"]), 10)
+            await asyncio.wait_for(
+                inbox_waiter(running.instances[0].engine)(update["update_id"]), 10
+            )
         cart = next(
             m.text or ""
             for m in reversed(running.sandbox.bot_messages(user_id))
