@@ -51,7 +51,6 @@ class ShopView:
     delivery_fee: int
     open_now: bool
     paused: bool
-    item_count: int
 
 
 @dataclass(frozen=True)
@@ -146,19 +145,12 @@ async def shops(
     session: AsyncSession, *, category: str, now: datetime, page: int = 0, per_page: int = 6
 ) -> Page[ShopView]:
     """Shops of a category, open ones first."""
-    counts = (
-        select(MenuItem.merchant_id, func.count(MenuItem.id).label("n"))
-        .where(MenuItem.active.is_(True))
-        .group_by(MenuItem.merchant_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(Merchant, counts.c.n)
-        .outerjoin(counts, counts.c.merchant_id == Merchant.id)
+    rows = await session.scalars(
+        select(Merchant)
         .where(Merchant.active.is_(True), Merchant.category == category)
         .order_by(Merchant.position)
     )
-    views = [_shop_view(merchant, count or 0, now) for merchant, count in rows]
+    views = [shop_view(merchant, now) for merchant in rows]
     views.sort(key=lambda shop: not (shop.open_now and not shop.paused))
     return _paginate(views, page, per_page)
 
@@ -168,12 +160,7 @@ async def shop(session: AsyncSession, *, merchant_id: int, now: datetime) -> Sho
     merchant = await session.get(Merchant, merchant_id)
     if merchant is None or not merchant.active:
         raise NotFound("merchant", merchant_id)
-    count = await session.scalar(
-        select(func.count(MenuItem.id)).where(
-            MenuItem.merchant_id == merchant_id, MenuItem.active.is_(True)
-        )
-    )
-    return _shop_view(merchant, count or 0, now)
+    return shop_view(merchant, now)
 
 
 async def menu(
@@ -215,7 +202,8 @@ async def item(session: AsyncSession, *, item_id: int) -> tuple[ItemView, int]:
     return _item_view(found, groups), found.merchant_id
 
 
-def _shop_view(merchant: Merchant, item_count: int, now: datetime) -> ShopView:
+def shop_view(merchant: Merchant, now: datetime) -> ShopView:
+    """A loaded shop's card."""
     return ShopView(
         id=merchant.id,
         code=merchant.code,
@@ -231,7 +219,6 @@ def _shop_view(merchant: Merchant, item_count: int, now: datetime) -> ShopView:
         delivery_fee=merchant.delivery_fee,
         open_now=is_open(merchant.hours, now.time()),
         paused=merchant.paused,
-        item_count=item_count,
     )
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.nlu import Line
 from bot.services import catalog, users
@@ -74,12 +74,14 @@ class CartView:
         return max(0, self.shop.min_order - self.subtotal)
 
 
-async def _open_cart(session: AsyncSession, user_id: int) -> Order | None:
-    return await session.scalar(
-        select(Order)
+async def open_cart(session: AsyncSession, user_id: int) -> Order | None:
+    """The user's cart (status CART) with its lines and their options, if there is one."""
+    found = await session.scalars(
+        select(Order)  # one statement: a cart is a few lines with fewer options
         .where(Order.user_id == user_id, Order.status == OrderStatus.CART)
-        .options(selectinload(Order.lines).selectinload(OrderLine.options))
+        .options(joinedload(Order.lines).joinedload(OrderLine.options))
     )
+    return found.unique().first()
 
 
 async def _items(session: AsyncSession, merchant_id: int, codes: set[str]) -> dict[str, MenuItem]:
@@ -116,7 +118,7 @@ async def add_lines(
             merchant.id, merchant.name, merchant.name_en, merchant.hours, merchant.paused
         )
     items = await _items(session, merchant.id, {line.item for line in lines})
-    cart = await _open_cart(session, user.id)
+    cart = await open_cart(session, user.id)
     if cart is not None and cart.merchant_id != merchant.id and cart.lines:
         if not replace_other_shop:
             current = await session.get(Merchant, cart.merchant_id)
@@ -135,7 +137,8 @@ async def add_lines(
             raise SoldOut(item.name, item.name_en)
         _add_line(cart, item, wanted)
     await session.flush()
-    return await view(session, telegram_id=telegram_id, now=now)
+    known = all(line.item_code in items for line in cart.lines)  # else: lines added earlier
+    return await _view(session, cart, now, items if known else None)
 
 
 def _add_line(cart: Order, item: MenuItem, wanted: Line) -> None:
@@ -194,7 +197,7 @@ async def set_quantity(
 ) -> CartView | None:
     """Change a line's quantity; 0 removes it."""
     user = await users.get(session, telegram_id)
-    cart = await _open_cart(session, user.id)
+    cart = await open_cart(session, user.id)
     line = next((ln for ln in cart.lines if ln.id == line_id), None) if cart else None
     if cart is None or line is None:
         raise NotFound("cart line", line_id)
@@ -203,14 +206,14 @@ async def set_quantity(
     else:
         line.quantity = min(quantity, MAX_QUANTITY)
     await session.flush()
-    return await view(session, telegram_id=telegram_id, now=now)
+    return await _view(session, cart, now)
 
 
 async def clear(session: AsyncSession, *, telegram_id: int) -> None:
     """Empty the resident's cart."""
     user = await users.get(session, telegram_id)
     users.forget(user)  # a checkout question about this cart no longer applies
-    cart = await _open_cart(session, user.id)
+    cart = await open_cart(session, user.id)
     if cart is not None:
         await session.delete(cart)
         await session.flush()
@@ -221,7 +224,7 @@ async def choose_option(
 ) -> CartView | None:
     """Fill a line's option (the answer to a required-option question), repricing the line."""
     user = await users.get(session, telegram_id)
-    cart = await _open_cart(session, user.id)
+    cart = await open_cart(session, user.id)
     line = next((ln for ln in cart.lines if ln.id == line_id), None) if cart else None
     if cart is None or line is None or line.item_id is None:
         raise NotFound("cart line", line_id)
@@ -238,7 +241,7 @@ async def choose_option(
     group = picked.group
     same_group = [o for o in line.options if o.group_code == group.code]
     if any(o.choice_code == picked.code for o in same_group):
-        return await view(session, telegram_id=telegram_id, now=now)  # a double tap
+        return await _view(session, cart, now)  # a double tap
     if len(same_group) >= group.max_select:
         for old in same_group[: len(same_group) - group.max_select + 1]:
             line.options.remove(old)
@@ -255,7 +258,7 @@ async def choose_option(
     )
     line.unit_price += picked.price
     await session.flush()
-    return await view(session, telegram_id=telegram_id, now=now)
+    return await _view(session, cart, now)
 
 
 async def has_lines(session: AsyncSession, order_id: int) -> bool:
@@ -269,21 +272,50 @@ async def has_lines(session: AsyncSession, order_id: int) -> bool:
 async def view(session: AsyncSession, *, telegram_id: int, now: datetime) -> CartView | None:
     """The resident's cart with prices and what is still to choose, or None when empty."""
     user = await users.get(session, telegram_id)
-    cart = await _open_cart(session, user.id)
+    return await _view(session, await open_cart(session, user.id), now)
+
+
+async def _required_groups(
+    session: AsyncSession, cart: Order, items: dict[str, MenuItem] | None
+) -> dict[int, list[tuple[str, int, int]]]:
+    """The required option groups of the cart's items: item id -> (code, min, group id)."""
+    if items is not None:  # loaded by the caller with their groups
+        return {
+            item.id: [(g.code, g.min_select, g.id) for g in item.option_groups if g.min_select]
+            for item in items.values()
+        }
+    item_ids = {line.item_id for line in cart.lines if line.item_id is not None}
+    rows = await session.execute(
+        select(OptionGroup.item_id, OptionGroup.code, OptionGroup.min_select, OptionGroup.id)
+        .where(OptionGroup.item_id.in_(item_ids), OptionGroup.min_select > 0)
+        .order_by(OptionGroup.item_id, OptionGroup.position)
+    )
+    required: dict[int, list[tuple[str, int, int]]] = {}
+    for item_id, code, least, group_id in rows:
+        required.setdefault(item_id, []).append((code, least, group_id))
+    return required
+
+
+async def _view(
+    session: AsyncSession,
+    cart: Order | None,
+    now: datetime,
+    items: dict[str, MenuItem] | None = None,
+) -> CartView | None:
+    """A loaded cart's view; `items`: its menu items with their option groups, when at hand."""
     if cart is None or not cart.lines:
         return None
-    shop = await catalog.shop(session, merchant_id=cart.merchant_id, now=now)
-    items = await _items(session, cart.merchant_id, {line.item_code for line in cart.lines})
+    merchant = await session.get(Merchant, cart.merchant_id)
+    if merchant is None or not merchant.active:
+        raise NotFound("merchant", cart.merchant_id)
+    shop = catalog.shop_view(merchant, now)
+    required = await _required_groups(session, cart, items)
     missing: list[MissingGroup] = []
     for line in cart.lines:
-        item = items.get(line.item_code)
-        if item is None:
-            continue
-        for group in item.option_groups:
-            have = sum(1 for o in line.options if o.group_code == group.code)
-            if have < group.min_select:
-                group_view, _ = await catalog.item(session, item_id=item.id)
-                full = next(g for g in group_view.groups if g.code == group.code)
+        for code, least, _ in required.get(line.item_id or 0, ()):
+            if sum(1 for o in line.options if o.group_code == code) < least:
+                group_view, _ = await catalog.item(session, item_id=line.item_id or 0)
+                full = next(g for g in group_view.groups if g.code == code)
                 missing.append(MissingGroup(line_id=line.id, group=full))
     subtotal = sum(line.unit_price * line.quantity for line in cart.lines)
     cart.subtotal = subtotal

@@ -11,8 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.nlu import Line, MenuIndex, ParseResult, parse
 from bot.services import ordering, users
 from bot.services.errors import NotFound, OtherShopInCart, SeveralShops
-from models.base import OrderStatus
-from models.order import Order
 from models.region import MenuItem, Merchant
 
 AWAIT_SHOP = "shop_for_text"  # the resident picks a shop, then the text is read against it
@@ -93,13 +91,10 @@ class Outcome:
 
 
 async def _cart_shop(session: AsyncSession, user_id: int) -> Merchant | None:
-    cart = await session.scalar(
-        select(Order).where(Order.user_id == user_id, Order.status == OrderStatus.CART)
-    )
-    if cart is None:
+    cart = await ordering.open_cart(session, user_id)  # loaded whole: edits follow
+    if cart is None or not cart.lines:
         return None
-    has_lines = await ordering.has_lines(session, cart.id)
-    return await session.get(Merchant, cart.merchant_id) if has_lines else None
+    return await session.get(Merchant, cart.merchant_id)
 
 
 async def read(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,10 +75,20 @@ async def languages_of(session: AsyncSession, telegram_id: int) -> tuple[str | N
 
 
 async def get(session: AsyncSession, telegram_id: int) -> User:
-    """The user behind a Telegram account, or NotFound."""
+    """The user behind a Telegram account, or NotFound; read once per session (a handler's
+    services ask for the same user several times within one transaction)."""
+    known: dict[int, tuple[object, User]] = session.info.setdefault("users", {})
+    txn, user = known.get(telegram_id, (None, None))
+    if (
+        user is not None
+        and txn is session.sync_session.get_transaction()  # the same transaction only
+        and not inspect(user).expired_attributes
+    ):
+        return user
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
     if user is None:
         raise NotFound("user", telegram_id)
+    known[telegram_id] = (session.sync_session.get_transaction(), user)
     return user
 
 

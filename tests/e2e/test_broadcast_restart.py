@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 STAFF = 790001
 BASE = 650000
 RESIDENTS = 400
+# A send's claim may be taken back after LEASE seconds: longer than a send can take on a busy
+# machine (1 s was not: a row still being sent was re-queued and sent twice), short for the test.
+LEASE = 5.0
 
 
 @pytest_asyncio.fixture
@@ -88,7 +91,13 @@ async def recipients(url: str) -> Counter[RecipientStatus]:
 
 def start(url: str, api: str, folder: Path) -> subprocess.Popen[bytes]:
     return start_instance(
-        url, api, folder, SANDBOX_TOKEN, BROADCAST_RATE="200", TELEGRAM_MAX_RATE="400"
+        url,
+        api,
+        folder,
+        SANDBOX_TOKEN,
+        BROADCAST_RATE="200",
+        TELEGRAM_MAX_RATE="400",
+        SEND_LEASE_SECONDS=f"{LEASE:g}",
     )
 
 
@@ -129,7 +138,7 @@ async def test_restart_mid_broadcast(served: Served, tmp_path: Path, how: str) -
     if how == "SIGTERM":
         assert uncertain == 0  # the sends in flight finished and were recorded
 
-    await asyncio.sleep(1.1)  # the lease of rows a killed sender held runs out
+    await asyncio.sleep(LEASE + 0.1)  # the lease of rows a killed sender held runs out
     second = start(url, served.base, tmp_path)
     try:
         await until(
