@@ -353,7 +353,7 @@ class Sql:
         @event.listens_for(engine.sync_engine, "after_cursor_execute")
         def after(conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
             self.statements += 1
-            if statement.startswith("BEGIN"):
+            if statement.startswith("BEGIN IMMEDIATE"):  # a writer (readers: plain BEGIN)
                 self.begins.append(time.perf_counter() - conn.info["e2e_started"])
 
     def take(self) -> tuple[int, list[float]]:
@@ -816,7 +816,8 @@ def report_open(rate: float, seconds: float, run: Run) -> tuple[str, list[str], 
         *by_kind(run),
         f"  {per_update(run)}",
         f"  SQL statements per update {run.statements / max(sent, 1):.1f}; BEGIN IMMEDIATE "
-        f"(waits for the write lock) {len(run.begins) / max(sent, 1):.1f} per update, "
+        f"(SQLite's write lock, once the process's writers took turns) "
+        f"{len(run.begins) / max(sent, 1):.1f} per update, "
         f"p50 {ms(run.begins, 0.5):.1f} ms, p99 {ms(run.begins, 0.99):.0f} ms, "
         f"max {ms(run.begins, 1):.0f} ms",
         f"  event loop lag (10 ms timer) p99 {ms(run.lags, 0.99):.1f} ms, "

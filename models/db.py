@@ -1,8 +1,10 @@
 """Engine, session factory and schema migrations (SQLite in WAL mode, or PostgreSQL)."""
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import weakref
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 
 logger = logging.getLogger(__name__)
 READS = "gongbae_reads"
+WRITER_WAIT = 30.0  # seconds, as SQLite's busy_timeout
 
 
 class ReadOnlySession(RuntimeError):
@@ -71,8 +74,41 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+class _OneWriterAtATime(async_sessionmaker[AsyncSession]):
+    """SQLite lets one transaction write at a time. Left to SQLite, a waiting writer holds a
+    pooled connection and polls in its busy handler, sleeping up to 100 ms between tries, so
+    under load the lock sits free while waiters sleep and readers find no connection. Here the
+    writers of this process queue for their turn first, in order, and only then connect."""
+
+    def __init__(self, engine: AsyncEngine, **kw: Any) -> None:
+        super().__init__(engine, **kw)
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+        """A writing transaction, once this process's previous writers have finished."""
+        turn = self._turns.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        try:
+            async with asyncio.timeout(WRITER_WAIT):
+                await turn.acquire()
+        except TimeoutError:  # a writer that never finishes: SQLite's own busy wait decides
+            logger.warning("Waited %s s for the SQLite write turn; going ahead", WRITER_WAIT)
+            turn = None
+        try:
+            async with super().begin() as session:
+                yield session
+        finally:
+            if turn is not None:
+                turn.release()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded values after commit (no IO on later attribute reads)."""
+    """Sessions that keep loaded values after commit (no IO on later attribute reads); on
+    SQLite, a process's writing transactions take turns (see _OneWriterAtATime)."""
+    if engine.dialect.name == "sqlite":
+        return _OneWriterAtATime(engine, expire_on_commit=False)
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

@@ -1,5 +1,6 @@
 """The database as configured: SQLite in WAL mode with foreign keys; migrations current."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -90,5 +91,39 @@ async def test_read_sessions_do_not_write(tmp_path: Path) -> None:
             assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 1
             with pytest.raises(db.ReadOnlySession):
                 await reading.execute(text("INSERT INTO t VALUES (2)"))
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_writers_take_turns_in_order(tmp_path: Path) -> None:
+    """A process's writers queue for SQLite's one write lock before they connect, first come
+    first served; readers never wait for them."""
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'turns.sqlite3'}")
+    try:
+        writes, reads = db.session_factory(engine), db.read_factory(engine)
+        async with writes.begin() as session:
+            await session.execute(text("CREATE TABLE t (n INTEGER)"))
+        order: list[int] = []
+        first_inside = asyncio.Event()
+
+        async def writer(n: int) -> None:
+            async with writes.begin() as session:
+                order.append(n)
+                if n == 0:
+                    first_inside.set()
+                    await asyncio.sleep(0.2)  # holds the write lock across an await
+                await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+
+        tasks = [asyncio.create_task(writer(0))]
+        await first_inside.wait()
+        tasks += [asyncio.create_task(writer(n)) for n in range(1, 20)]
+        await asyncio.sleep(0.05)
+        async with reads() as reading:  # not held up by the queue of writers
+            assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        assert order == [0]  # the others wait for their turn, not inside SQLite
+        await asyncio.gather(*tasks)
+        assert order == list(range(20))
+        async with reads() as reading:
+            assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 20
     finally:
         await engine.dispose()
