@@ -341,13 +341,10 @@ class Sandbox:
         logger.debug("Queued update %s (%s)", update["update_id"], kind)
         return update
 
-    def _allowed(self, update: dict[str, Any], allowed: list[str] | None) -> bool:
-        kinds = set(allowed) if allowed else DEFAULT_UPDATES
-        return any(kind in update for kind in kinds)
-
     def pending_updates(self, allowed: list[str] | None = None) -> list[dict[str, Any]]:
         """Return queued updates of the allowed kinds, dropping the others for good."""
-        self.updates = [u for u in self.updates if self._allowed(u, allowed)]
+        kinds = set(allowed) if allowed else DEFAULT_UPDATES
+        self.updates = [u for u in self.updates if not kinds.isdisjoint(u)]
         return list(self.updates)
 
     def confirm(self, offset: int) -> None:

@@ -43,6 +43,8 @@ class WebhookSender:
         self._delivered: set[int] = set()
         self._delay = sandbox.webhook_retry_delay
         self._paused_until = 0.0
+        self._clients: list[httpx.AsyncClient] = []  # the idle ones
+        self._opened = contextlib.AsyncExitStack()  # closes every client when delivery stops
 
     def start(self) -> None:
         """Start delivering in a background task."""
@@ -85,8 +87,10 @@ class WebhookSender:
         return ready
 
     async def _run(self) -> None:
-        limits = httpx.Limits(max_connections=self.config.max_connections)
-        async with httpx.AsyncClient(timeout=10.0, limits=limits) as client:
+        # One client of one kept-alive connection per delivery slot: a single pool of many
+        # connections costs httpcore work in proportion to connections x requests per request.
+        async with contextlib.AsyncExitStack() as clients:
+            self._clients, self._opened = [], clients
             try:
                 while self._active():
                     paused_until = self._paused_until
@@ -102,7 +106,7 @@ class WebhookSender:
                     if not self._active():
                         continue
                     for update in self._ready():
-                        task = asyncio.create_task(self._deliver(client, update))
+                        task = asyncio.create_task(self._deliver(await self._client(), update))
                         self._in_flight[update["update_id"]] = (chat_of(update), task)
             finally:
                 tasks = [task for _chat, task in self._in_flight.values()]
@@ -111,9 +115,19 @@ class WebhookSender:
                 await asyncio.gather(*tasks, return_exceptions=True)
                 self._in_flight.clear()
 
+    async def _client(self) -> httpx.AsyncClient:
+        """An idle delivery slot's client (a new one while fewer than max_connections)."""
+        if self._clients:
+            return self._clients.pop()
+        one = httpx.Limits(max_connections=1)
+        return await self._opened.enter_async_context(httpx.AsyncClient(timeout=10.0, limits=one))
+
     async def _deliver(self, client: httpx.AsyncClient, update: dict[str, Any]) -> None:
         update_id = update["update_id"]
-        error = await self._post(client, update)
+        try:
+            error = await self._post(client, update)
+        finally:
+            self._clients.append(client)
         self._in_flight.pop(update_id, None)
         if error is None:
             self._delivered.add(update_id)
