@@ -352,9 +352,12 @@ class Sql:
 
         @event.listens_for(engine.sync_engine, "after_cursor_execute")
         def after(conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+            started = conn.info.pop("e2e_started", None)  # None: begun before we listened
+            if started is None:
+                return
             self.statements += 1
             if statement.startswith("BEGIN IMMEDIATE"):  # a writer (readers: plain BEGIN)
-                self.begins.append(time.perf_counter() - conn.info["e2e_started"])
+                self.begins.append(time.perf_counter() - started)
 
     def take(self) -> tuple[int, list[float]]:
         """The figures since the last take, and start again."""
