@@ -142,15 +142,19 @@ async def typed(update: Update, context: Ctx, awaiting: str, data: dict[str, obj
     if awaiting == AWAIT_IMAGE:
         await message.reply_text(tr("Please send the picture as a photo, or tap “Skip”."))
         return
+    at = (
+        ad_times.parse_when(message.text, deps.now(), deps.settings.tz)
+        if awaiting == AWAIT_TIME
+        else None
+    )
+    if awaiting == AWAIT_TIME and (at is None or at <= deps.now()):
+        await message.reply_text(
+            tr("Please write a future date and time like 2026-12-01 10:00 or 18:30.")
+        )
+        return
     try:
         async with deps.sessions.begin() as session:
-            if awaiting == AWAIT_TIME:
-                at = ad_times.parse_when(message.text, deps.now(), deps.settings.tz)
-                if at is None or at <= deps.now():
-                    await message.reply_text(
-                        tr("Please write a future date and time like 2026-12-01 10:00 or 18:30.")
-                    )
-                    return
+            if awaiting == AWAIT_TIME and at is not None:
                 await campaigns.schedule(
                     session, campaign_id=campaign_id, telegram_id=user.id, at=at, now=deps.now()
                 )

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import ssl
 from typing import Any
 
 import httpx
@@ -44,7 +45,8 @@ class WebhookSender:
         self._delay = sandbox.webhook_retry_delay
         self._paused_until = 0.0
         self._clients: list[httpx.AsyncClient] = []  # the idle ones
-        self._opened = contextlib.AsyncExitStack()  # closes every client when delivery stops
+        self._opened: contextlib.AsyncExitStack | None = None  # closes them when delivery stops
+        self._tls: ssl.SSLContext | None = None
 
     def start(self) -> None:
         """Start delivering in a background task."""
@@ -116,11 +118,16 @@ class WebhookSender:
                 self._in_flight.clear()
 
     async def _client(self) -> httpx.AsyncClient:
-        """An idle delivery slot's client (a new one while fewer than max_connections)."""
+        """An idle delivery slot's client, or a new one (_ready keeps to max_connections)."""
         if self._clients:
             return self._clients.pop()
-        one = httpx.Limits(max_connections=1)
-        return await self._opened.enter_async_context(httpx.AsyncClient(timeout=10.0, limits=one))
+        assert self._opened is not None  # noqa: S101 (set while delivering)
+        if self._tls is None:  # built once: a context per client blocks the loop ~50 ms
+            self._tls = ssl.create_default_context()
+        client = httpx.AsyncClient(
+            timeout=10.0, limits=httpx.Limits(max_connections=1), verify=self._tls
+        )
+        return await self._opened.enter_async_context(client)
 
     async def _deliver(self, client: httpx.AsyncClient, update: dict[str, Any]) -> None:
         update_id = update["update_id"]

@@ -277,22 +277,22 @@ async def view(session: AsyncSession, *, telegram_id: int, now: datetime) -> Car
 
 async def _required_groups(
     session: AsyncSession, cart: Order, items: dict[str, MenuItem] | None
-) -> dict[int, list[tuple[str, int, int]]]:
-    """The required option groups of the cart's items: item id -> (code, min, group id)."""
+) -> dict[int, list[tuple[str, int]]]:
+    """The required option groups of the cart's items: item id -> [(code, min_select)]."""
     if items is not None:  # loaded by the caller with their groups
         return {
-            item.id: [(g.code, g.min_select, g.id) for g in item.option_groups if g.min_select]
+            item.id: [(g.code, g.min_select) for g in item.option_groups if g.min_select]
             for item in items.values()
         }
     item_ids = {line.item_id for line in cart.lines if line.item_id is not None}
     rows = await session.execute(
-        select(OptionGroup.item_id, OptionGroup.code, OptionGroup.min_select, OptionGroup.id)
+        select(OptionGroup.item_id, OptionGroup.code, OptionGroup.min_select)
         .where(OptionGroup.item_id.in_(item_ids), OptionGroup.min_select > 0)
         .order_by(OptionGroup.item_id, OptionGroup.position)
     )
-    required: dict[int, list[tuple[str, int, int]]] = {}
-    for item_id, code, least, group_id in rows:
-        required.setdefault(item_id, []).append((code, least, group_id))
+    required: dict[int, list[tuple[str, int]]] = {}
+    for item_id, code, least in rows:
+        required.setdefault(item_id, []).append((code, least))
     return required
 
 
@@ -312,9 +312,11 @@ async def _view(
     required = await _required_groups(session, cart, items)
     missing: list[MissingGroup] = []
     for line in cart.lines:
-        for code, least, _ in required.get(line.item_id or 0, ()):
+        if line.item_id is None:  # its item was removed from the menu
+            continue
+        for code, least in required.get(line.item_id, ()):
             if sum(1 for o in line.options if o.group_code == code) < least:
-                group_view, _ = await catalog.item(session, item_id=line.item_id or 0)
+                group_view, _ = await catalog.item(session, item_id=line.item_id)
                 full = next(g for g in group_view.groups if g.code == code)
                 missing.append(MissingGroup(line_id=line.id, group=full))
     subtotal = sum(line.unit_price * line.quantity for line in cart.lines)

@@ -91,7 +91,7 @@ class Outcome:
 
 
 async def _cart_shop(session: AsyncSession, user_id: int) -> Merchant | None:
-    cart = await ordering.open_cart(session, user_id)  # loaded whole: edits follow
+    cart = await ordering.open_cart(session, user_id)
     if cart is None or not cart.lines:
         return None
     return await session.get(Merchant, cart.merchant_id)

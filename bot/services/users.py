@@ -7,11 +7,14 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from bot.services.errors import NotFound
 from models.base import Role, utcnow
 from models.region import Merchant, MerchantMember
 from models.user import User
+
+USERS_READ = "gongbae_users_read"  # session.info: users read in the current transaction
 
 
 @dataclass(frozen=True)
@@ -75,21 +78,31 @@ async def languages_of(session: AsyncSession, telegram_id: int) -> tuple[str | N
 
 
 async def get(session: AsyncSession, telegram_id: int) -> User:
-    """The user behind a Telegram account, or NotFound; read once per session (a handler's
-    services ask for the same user several times within one transaction)."""
-    known: dict[int, tuple[object, User]] = session.info.setdefault("users", {})
+    """The user behind a Telegram account, or NotFound; read once per transaction."""
+    known: dict[int, tuple[SessionTransaction | None, User]] = session.info.setdefault(
+        USERS_READ, {}
+    )
+    sync = session.sync_session
+    current = sync.get_nested_transaction() or sync.get_transaction()  # a savepoint too
     txn, user = known.get(telegram_id, (None, None))
-    if (
-        user is not None
-        and txn is session.sync_session.get_transaction()  # the same transaction only
-        and not inspect(user).expired_attributes
-    ):
+    if user is not None and txn is current and _still(user, sync, telegram_id):
         return user
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
     if user is None:
         raise NotFound("user", telegram_id)
-    known[telegram_id] = (session.sync_session.get_transaction(), user)
+    known[telegram_id] = (current, user)
     return user
+
+
+def _still(user: User, session: Session, telegram_id: int) -> bool:
+    """Whether a user read earlier in this transaction is still that user, as loaded."""
+    state = inspect(user)
+    return (
+        state.session is session
+        and state.persistent
+        and not state.expired_attributes
+        and user.telegram_id == telegram_id  # /forget replaces it
+    )
 
 
 async def locale_of(session: AsyncSession, telegram_id: int) -> str | None:

@@ -97,33 +97,41 @@ async def test_read_sessions_do_not_write(tmp_path: Path) -> None:
 
 async def test_sqlite_writers_take_turns_in_order(tmp_path: Path) -> None:
     """A process's writers queue for SQLite's one write lock before they connect, first come
-    first served; readers never wait for them."""
+    first served; readers never wait for them; a writer that fails or is cancelled while
+    waiting gives its turn on."""
     engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'turns.sqlite3'}")
     try:
         writes, reads = db.session_factory(engine), db.read_factory(engine)
         async with writes.begin() as session:
             await session.execute(text("CREATE TABLE t (n INTEGER)"))
         order: list[int] = []
-        first_inside = asyncio.Event()
+        holding, release = asyncio.Event(), asyncio.Event()
 
         async def writer(n: int) -> None:
             async with writes.begin() as session:
                 order.append(n)
-                if n == 0:
-                    first_inside.set()
-                    await asyncio.sleep(0.2)  # holds the write lock across an await
                 await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+                if n == 0:
+                    holding.set()
+                    await release.wait()  # holds SQLite's write lock across an await
+                if n == 1:
+                    raise RuntimeError("a writer that fails")
 
         tasks = [asyncio.create_task(writer(0))]
-        await first_inside.wait()
+        await holding.wait()
         tasks += [asyncio.create_task(writer(n)) for n in range(1, 20)]
-        await asyncio.sleep(0.05)
-        async with reads() as reading:  # not held up by the queue of writers
+        for _ in range(20):
+            await asyncio.sleep(0)  # every waiter reaches its place in the queue
+        tasks[5].cancel()  # cancelled while waiting for its turn
+        async with reads() as reading:  # not held up by the writers
             assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 0
         assert order == [0]  # the others wait for their turn, not inside SQLite
-        await asyncio.gather(*tasks)
-        assert order == list(range(20))
-        async with reads() as reading:
-            assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 20
+        release.set()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        assert isinstance(results[1], RuntimeError)
+        assert isinstance(results[5], asyncio.CancelledError)
+        assert order == [n for n in range(20) if n != 5]
+        async with reads() as reading:  # 1 rolled back, 5 never began
+            assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 18
     finally:
         await engine.dispose()

@@ -81,6 +81,25 @@ async def test_required_option_left_open_is_asked(region: AsyncSession) -> None:
     assert cart.lines[0].unit_price == 19000
 
 
+async def test_an_open_option_stays_asked_as_the_cart_changes(region: AsyncSession) -> None:
+    """Every view of the cart (after adding another item, after a quantity change, read
+    afresh) still asks for the option a line added earlier lacks."""
+    first = await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "fried")], now=EVENING
+    )
+    fried = first.lines[0].id
+    added = await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
+    )
+    changed = await ordering.set_quantity(
+        region, telegram_id=RESIDENT, line_id=fried, quantity=3, now=EVENING
+    )
+    viewed = await ordering.view(region, telegram_id=RESIDENT, now=EVENING)
+    for cart in (added, changed, viewed):
+        assert [(m.line_id, m.group.code) for m in cart.missing] == [(fried, "sauce")]
+    assert viewed.subtotal == 3 * viewed.lines[0].unit_price + viewed.lines[1].unit_price
+
+
 async def test_other_shop_asks_before_replacing(region: AsyncSession) -> None:
     await ordering.add_lines(
         region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING

@@ -1,0 +1,60 @@
+"""users.get reads a user once per transaction, and never hands back one that changed."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import privacy, users
+from bot.services.errors import NotFound
+from tests.factories import resident
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+def count_selects(session: AsyncSession) -> list[str]:
+    """The SELECTs the session's connection runs from now on."""
+    seen: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(session.bind.sync_engine, "before_cursor_execute", before)  # type: ignore[union-attr]
+    return seen
+
+
+async def test_a_user_is_read_once_per_transaction(session: AsyncSession) -> None:
+    session.add(resident(810001, at=NOW))
+    await session.flush()
+    selects = count_selects(session)
+    first = await users.get(session, 810001)
+    again = await users.get(session, 810001)
+    assert again is first
+    assert len(selects) == 1
+
+
+async def test_a_savepoint_that_rolls_back_forgets_what_it_read(session: AsyncSession) -> None:
+    session.add(resident(810002, at=NOW))
+    await session.flush()
+    savepoint = await session.begin_nested()
+    inside = await users.get(session, 810002)
+    inside.first_name = "changed"
+    await session.flush()
+    await savepoint.rollback()
+    selects = count_selects(session)
+    after = await users.get(session, 810002)
+    assert len(selects) == 1  # read again: the savepoint's copy is not trusted
+    assert after.first_name == "Resident 810002"
+
+
+async def test_a_forgotten_user_is_not_found_in_the_same_transaction(
+    session: AsyncSession,
+) -> None:
+    session.add(resident(810003, at=NOW))
+    await session.flush()
+    await users.get(session, 810003)
+    await privacy.forget(session, telegram_id=810003, now=NOW)
+    with pytest.raises(NotFound):
+        await users.get(session, 810003)
