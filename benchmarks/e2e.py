@@ -924,7 +924,7 @@ def main() -> int:
         type=int,
         default=1,
         help="echo bot's concurrent_updates: 1, PTB's default, is its fastest here; "
-        "gongbae's processor runs 64 at once",
+        "gongbae's processor runs CONCURRENT_UPDATES (64) at once",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(

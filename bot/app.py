@@ -194,7 +194,7 @@ def build_application(
         .context_types(ContextTypes(context=Ctx))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.tz))
         .rate_limiter(rate_limiter(deps.settings))
-        .concurrent_updates(processor or ChatOrderedProcessor())
+        .concurrent_updates(processor or ChatOrderedProcessor(deps.settings.concurrent_updates))
     )
     if base_url:
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # A message claimed by a sender and not recorded as sent within this many seconds is
     # taken to be from a sender that died, and is sent again (outbox and campaigns).
     send_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # Updates of different chats one process handles at once (one chat's always one by one).
+    concurrent_updates: int = Field(default=64, ge=1, le=256)
     # Addresses, phone numbers and notes of finished orders are erased after this many days.
     retention_days: int = Field(default=90, ge=1, le=3650)
     ad_sender_contact: str = ""  # phone or address printed after the sender's name in ads

@@ -46,7 +46,7 @@ class Stack:
         self.sandbox_limits = sandbox_limits
         self.engine = db.create_engine(settings.database_url)
         self.deps: Deps = build_deps(settings, self.engine)
-        self.processor = ChatOrderedProcessor()
+        self.processor = ChatOrderedProcessor(settings.concurrent_updates)
         self.sandbox: Sandbox | None = None
         self.application: GongbaeApp | None = None
         self.server: uvicorn.Server | None = None

@@ -59,8 +59,12 @@ def test_database_url_gets_the_async_driver(given: str, expected: str) -> None:
             {"PUBLIC_BASE_URL": "example.org"},
             "configuration error: PUBLIC_BASE_URL: must be an http:// or https:// URL",
         ),
+        (
+            {"CONCURRENT_UPDATES": "0"},
+            "configuration error: CONCURRENT_UPDATES: Input should be greater than or equal to 1",
+        ),
     ],
-    ids=["db", "tz", "redis", "token", "port", "locale", "public-url"],
+    ids=["db", "tz", "redis", "token", "port", "locale", "public-url", "concurrency"],
 )
 def test_bad_setting_is_one_line(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], line: str
