@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
 
 logger = logging.getLogger(__name__)
 READS = "gongbae_reads"
-WRITER_WAIT = 30.0  # seconds, as SQLite's busy_timeout
+WRITER_WAIT = 30.0  # seconds a writer waits for its turn, then for SQLite's lock
 
 
 class ReadOnlySession(RuntimeError):
@@ -41,7 +41,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    engine = create_async_engine(url, connect_args={"timeout": WRITER_WAIT}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -51,7 +51,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(WRITER_WAIT * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

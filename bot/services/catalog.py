@@ -150,7 +150,7 @@ async def shops(
         .where(Merchant.active.is_(True), Merchant.category == category)
         .order_by(Merchant.position)
     )
-    views = [shop_view(merchant, now) for merchant in rows]
+    views = [_shop_view(merchant, now) for merchant in rows]
     views.sort(key=lambda shop: not (shop.open_now and not shop.paused))
     return _paginate(views, page, per_page)
 
@@ -160,7 +160,7 @@ async def shop(session: AsyncSession, *, merchant_id: int, now: datetime) -> Sho
     merchant = await session.get(Merchant, merchant_id)
     if merchant is None or not merchant.active:
         raise NotFound("merchant", merchant_id)
-    return shop_view(merchant, now)
+    return _shop_view(merchant, now)
 
 
 async def menu(
@@ -202,8 +202,7 @@ async def item(session: AsyncSession, *, item_id: int) -> tuple[ItemView, int]:
     return _item_view(found, groups), found.merchant_id
 
 
-def shop_view(merchant: Merchant, now: datetime) -> ShopView:
-    """A loaded shop's card."""
+def _shop_view(merchant: Merchant, now: datetime) -> ShopView:
     return ShopView(
         id=merchant.id,
         code=merchant.code,

@@ -305,10 +305,7 @@ async def _view(
     """A loaded cart's view; `items`: its menu items with their option groups, when at hand."""
     if cart is None or not cart.lines:
         return None
-    merchant = await session.get(Merchant, cart.merchant_id)
-    if merchant is None or not merchant.active:
-        raise NotFound("merchant", cart.merchant_id)
-    shop = catalog.shop_view(merchant, now)
+    shop = await catalog.shop(session, merchant_id=cart.merchant_id, now=now)
     required = await _required_groups(session, cart, items)
     missing: list[MissingGroup] = []
     for line in cart.lines:
