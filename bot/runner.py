@@ -54,6 +54,7 @@ class Stack:
         self._socket: socket.socket | None = None
         self.agency: SandboxAgency | None = None
         self.port = settings.web_port
+        self.stopping: asyncio.Task[None] | None = None  # stop_serving, once a signal came
 
     @property
     def url(self) -> str:
@@ -146,6 +147,17 @@ class Stack:
         if self._server_task is not None:
             await self._server_task
 
+    async def stop_serving(self) -> None:
+        """Stop taking updates: the web server stops, and `wait_closed` returns. With the
+        sandbox, the bot long-polls this very server: its polling stops first (the sandbox
+        releases the poll), or the server's shutdown would cut that request off."""
+        assert self.server is not None  # noqa: S101 (start_web ran)
+        updater = self.application.updater if self.application is not None else None
+        if self.sandbox is not None and updater is not None and updater.running:
+            self.sandbox.close()
+            await updater.stop()
+        self.server.should_exit = True
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -194,13 +206,15 @@ class _Server(uvicorn.Server):
 
 
 def _on_signal(stack: "Stack") -> None:
-    """SIGTERM or Ctrl-C: stop the web server, so `serve` shuts the bot down gracefully;
-    a second one stops at once."""
+    """SIGTERM or Ctrl-C: stop serving, so `serve` shuts the bot down gracefully; a second
+    one stops at once."""
     if stack.server is None:
         raise KeyboardInterrupt
-    if stack.server.should_exit:
+    if stack.stopping is not None:
         stack.server.force_exit = True
-    stack.server.should_exit = True
+        stack.server.should_exit = True
+        return
+    stack.stopping = asyncio.get_running_loop().create_task(stack.stop_serving())
 
 
 async def serve(settings: Settings) -> None:
