@@ -183,7 +183,9 @@ class Inbox:
 
     async def _poll(self) -> None:
         while True:
-            await asyncio.sleep(0.02)
+            # every 0.1 s: at 0.02 s the polls cost this process (on the same 2 cores as
+            # the instances) about 1 ms of CPU per update; the queue keeps them busy meanwhile
+            await asyncio.sleep(0.1)
             if not self.waiting:
                 continue
             ids = list(self.waiting)

@@ -185,21 +185,22 @@ async def item(session: AsyncSession, *, item_id: int) -> tuple[ItemView, int]:
     )
     if found is None:
         raise NotFound("item", item_id)
-    groups = tuple(
-        GroupView(
-            code=group.code,
-            name=group.name,
-            name_en=group.name_en,
-            min_select=group.min_select,
-            max_select=group.max_select,
-            choices=tuple(
-                ChoiceView(c.id, c.code, c.name, c.name_en, c.price, c.sold_out)
-                for c in group.choices
-            ),
-        )
-        for group in found.option_groups
-    )
+    groups = tuple(group_view(group) for group in found.option_groups)
     return _item_view(found, groups), found.merchant_id
+
+
+def group_view(group: OptionGroup) -> GroupView:
+    """An option group with its choices (loaded with it), as shown."""
+    return GroupView(
+        code=group.code,
+        name=group.name,
+        name_en=group.name_en,
+        min_select=group.min_select,
+        max_select=group.max_select,
+        choices=tuple(
+            ChoiceView(c.id, c.code, c.name, c.name_en, c.price, c.sold_out) for c in group.choices
+        ),
+    )
 
 
 def _shop_view(merchant: Merchant, now: datetime) -> ShopView:

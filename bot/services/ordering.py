@@ -296,6 +296,21 @@ async def _required_groups(
     return required
 
 
+async def _group(
+    session: AsyncSession,
+    item_id: int,
+    item_code: str,
+    code: str,
+    items: dict[str, MenuItem] | None,
+) -> catalog.GroupView:
+    """The option group `code` of a cart line's item: from `items` when at hand, else read."""
+    loaded = items.get(item_code) if items is not None else None
+    if loaded is not None and loaded.id == item_id:
+        return next(catalog.group_view(g) for g in loaded.option_groups if g.code == code)
+    view, _ = await catalog.item(session, item_id=item_id)
+    return next(g for g in view.groups if g.code == code)
+
+
 async def _view(
     session: AsyncSession,
     cart: Order | None,
@@ -313,8 +328,7 @@ async def _view(
             continue
         for code, least in required.get(line.item_id, ()):
             if sum(1 for o in line.options if o.group_code == code) < least:
-                group_view, _ = await catalog.item(session, item_id=line.item_id)
-                full = next(g for g in group_view.groups if g.code == code)
+                full = await _group(session, line.item_id, line.item_code, code, items)
                 missing.append(MissingGroup(line_id=line.id, group=full))
     subtotal = sum(line.unit_price * line.quantity for line in cart.lines)
     cart.subtotal = subtotal

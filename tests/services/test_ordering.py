@@ -12,6 +12,7 @@ from bot.services import menu_pack, ordering, users
 from bot.services.errors import OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
 from models.region import MenuItem
 from tests.factories import small_pack
+from tests.services.test_users import count_selects
 
 SEOUL = ZoneInfo("Asia/Seoul")
 EVENING = datetime(2026, 11, 29, 19, 0, tzinfo=SEOUL)
@@ -97,7 +98,18 @@ async def test_an_open_option_stays_asked_as_the_cart_changes(region: AsyncSessi
     viewed = await ordering.view(region, telegram_id=RESIDENT, now=EVENING)
     for cart in (added, changed, viewed):
         assert [(m.line_id, m.group.code) for m in cart.missing] == [(fried, "sauce")]
+    # the question built from the items add_lines had loaded is the one read afresh
+    assert first.missing == viewed.missing
     assert viewed.subtotal == 3 * viewed.lines[0].unit_price + viewed.lines[1].unit_price
+
+
+async def test_adding_reads_the_menu_items_once(region: AsyncSession) -> None:
+    selects = count_selects(region)
+    cart = await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "fried")], now=EVENING
+    )
+    assert [m.group.code for m in cart.missing] == ["sauce"]
+    assert sum("FROM menu_item" in statement for statement in selects) == 1
 
 
 async def test_other_shop_asks_before_replacing(region: AsyncSession) -> None:
