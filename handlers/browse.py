@@ -17,8 +17,8 @@ async def list_categories(update: Update, context: Ctx) -> None:
     if query is not None:
         cb.Categories.unpack(query.data or "", context.deps.signer, chat.id)
         await query.answer()
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         region = await catalog.region(session)
         cats = await catalog.categories(session)
     text, kb = categories_view(
@@ -38,8 +38,8 @@ async def list_shops(update: Update, context: Ctx) -> None:
     chat_id = query.message.chat.id
     action = cb.Category.unpack(query.data or "", context.deps.signer, chat_id)
     await query.answer()
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         page = await catalog.shops(
             session, category=action.code, now=context.deps.now(), page=action.page
         )
@@ -55,8 +55,8 @@ async def show_menu(update: Update, context: Ctx) -> None:
     chat_id = query.message.chat.id
     action = cb.ShopMenu.unpack(query.data or "", context.deps.signer, chat_id)
     await query.answer()
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         menu = await catalog.menu(
             session, merchant_id=action.merchant_id, now=context.deps.now(), page=action.page
         )
@@ -73,8 +73,8 @@ async def show_item(update: Update, context: Ctx) -> None:
     chat_id = query.message.chat.id
     action = cb.ItemDetail.unpack(query.data or "", context.deps.signer, chat_id)
     await query.answer()
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         item, merchant_id = await catalog.item(session, item_id=action.item_id)
     text, kb = item_view(
         tr, item, merchant_id, action.page, Keyboard(context.deps.signer, chat_id)

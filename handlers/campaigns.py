@@ -65,9 +65,9 @@ async def new_campaign(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             campaign_id = await campaigns.create(session, telegram_id=user.id)
             await campaigns.ask(
                 session, telegram_id=user.id, what=AWAIT_KO, campaign_id=campaign_id, first=True
@@ -83,9 +83,9 @@ async def list_campaigns(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    tr = await context.translator_for(user)
     try:
         async with context.deps.reads() as session:
+            tr = await context.translator_for(user, session)
             recent = await campaigns.recent(session, telegram_id=user.id)
     except NotAllowed:
         await message.reply_text(tr(STAFF_ONLY))

@@ -157,8 +157,8 @@ async def pick_shop(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     action = cb.PickShop.unpack(query.data or "", context.deps.signer, query.message.chat.id)
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         awaiting, data = await text_orders.awaited(session, user.id)
         shop = await ordering.shop_code(session, action.merchant_id)
     if awaiting != text_orders.AWAIT_SHOP or "text" not in data:
@@ -175,8 +175,8 @@ async def replace_cart(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     action = cb.ReplaceCart.unpack(query.data or "", context.deps.signer, query.message.chat.id)
-    tr = await context.translator_for(user)
     async with context.deps.sessions.begin() as session:
+        tr = await context.translator_for(user, session)
         awaiting, data = await text_orders.awaited(session, user.id)
         if awaiting == text_orders.AWAIT_REPLACE and not action.replace:
             await text_orders.forget(session, user.id)
@@ -234,9 +234,9 @@ async def add_item(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     action = cb.AddItem.unpack(query.data or "", context.deps.signer, query.message.chat.id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             cart = await text_orders.add_item(
                 session,
                 telegram_id=user.id,
@@ -267,8 +267,8 @@ async def change_quantity(update: Update, context: Ctx) -> None:
         return
     action = cb.LineQuantity.unpack(query.data or "", context.deps.signer, query.message.chat.id)
     await query.answer()  # stop the button's spinner now; the cart message follows
-    tr = await context.translator_for(user)
     async with context.deps.sessions.begin() as session:
+        tr = await context.translator_for(user, session)
         cart = await ordering.set_quantity(
             session,
             telegram_id=user.id,
@@ -289,9 +289,9 @@ async def choose_option(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     action = cb.ChooseOption.unpack(query.data or "", context.deps.signer, query.message.chat.id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             cart = await ordering.choose_option(
                 session,
                 telegram_id=user.id,
@@ -315,8 +315,8 @@ async def show_cart(update: Update, context: Ctx) -> None:
         return
     cb.ShowCart.unpack(query.data or "", context.deps.signer, query.message.chat.id)
     await query.answer()
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         cart = await ordering.view(session, telegram_id=user.id, now=context.deps.now())
     await reply_cart(query.message, cart, tr, context)
 
@@ -327,8 +327,8 @@ async def clear_cart(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     cb.ClearCart.unpack(query.data or "", context.deps.signer, query.message.chat.id)
-    tr = await context.translator_for(user)
     async with context.deps.sessions.begin() as session:
+        tr = await context.translator_for(user, session)
         await ordering.clear(session, telegram_id=user.id)
     await query.answer()
     await query.edit_message_text(tr("I emptied your cart."))

@@ -252,9 +252,9 @@ async def start_checkout(update: Update, context: Ctx) -> None:
         return
     cb.Checkout.unpack(query.data or "", context.deps.signer, message.chat_id)
     await query.answer()
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             state = await checkout.begin(session, telegram_id=user.id, now=context.deps.now())
     except ServiceError as err:
         await explain(message, err, tr, context)
@@ -294,9 +294,9 @@ async def use_address(update: Update, context: Ctx) -> None:
         return
     action = cb.UseAddress.unpack(query.data or "", context.deps.signer, message.chat_id)
     await query.answer()
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             state = await checkout.set_address(
                 session, telegram_id=user.id, address_id=action.address_id, now=context.deps.now()
             )
@@ -315,8 +315,8 @@ async def new_address(update: Update, context: Ctx) -> None:
     cb.NewAddress.unpack(query.data or "", context.deps.signer, message.chat_id)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         state = await checkout.view(session, telegram_id=user.id, now=context.deps.now())
     await prompt_new_address(message, state, tr, context)
 
@@ -381,8 +381,8 @@ async def shared_location(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.location is None:
         return
-    tr = await context.translator_for(user)
     async with context.deps.sessions.begin() as session:
+        tr = await context.translator_for(user, session)
         awaiting, _ = await text_orders.awaited(session, user.id)
         if awaiting != checkout.AWAIT_ADDRESS:
             await message.reply_text(tr("Thanks! Send a location when I ask for the address."))
@@ -410,9 +410,9 @@ async def pick_dong(update: Update, context: Ctx) -> None:
         return
     action = cb.PickDong.unpack(query.data or "", context.deps.signer, message.chat_id)
     await query.answer()
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             state = await checkout.set_location_dong(
                 session, telegram_id=user.id, position=action.position, now=context.deps.now()
             )
@@ -431,9 +431,9 @@ async def skip_note(update: Update, context: Ctx) -> None:
     cb.SkipNote.unpack(query.data or "", context.deps.signer, message.chat_id)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             state = await checkout.set_note(
                 session, telegram_id=user.id, note=None, now=context.deps.now()
             )

@@ -105,11 +105,21 @@ class Ctx(CallbackContext[ExtBot[None], dict, dict, dict]):
         """The translator for a known locale (or the default)."""
         return self.deps.i18n.translator(locale)
 
-    async def translator_for(self, user: User) -> Translator:
+    async def translator_for(self, user: User, session: AsyncSession | None = None) -> Translator:
         """The translator for a Telegram user: saved choice, then Telegram's, then ko."""
-        async with self.deps.reads() as session:
+        # read once per update (its handler groups share this context), in the handler's
+        # own transaction when it passes one (it reads the user row anyway), else alone
+        known: tuple[int, Translator] | None = self.__dict__.get("_translator")
+        if known is not None and known[0] == user.id:
+            return known[1]
+        if session is not None:
             saved = await users.locale_of(session, user.id)
-        return self.deps.i18n.translator(saved, user.language_code)
+        else:
+            async with self.deps.reads() as own:
+                saved = await users.locale_of(own, user.id)
+        translator = self.deps.i18n.translator(saved, user.language_code)
+        self.__dict__["_translator"] = (user.id, translator)
+        return translator
 
 
 GongbaeApp = Application[ExtBot[None], Ctx, dict, dict, dict, object]

@@ -31,9 +31,9 @@ async def accept(update: Update, context: Ctx) -> None:
         return
     message = query.message
     action = cb.AcceptOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             fulfilment = await merchants.accept(
                 session,
                 order_id=action.order_id,
@@ -86,9 +86,9 @@ async def reject(update: Update, context: Ctx) -> None:
         return
     message = query.message
     action = cb.RejectOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             await merchants.reject(
                 session,
                 order_id=action.order_id,
@@ -120,9 +120,9 @@ async def dispatch(update: Update, context: Ctx) -> None:
         return
     message = query.message
     action = cb.DispatchOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             await merchants.dispatch(
                 session, order_id=action.order_id, telegram_id=user.id, now=context.deps.now()
             )
@@ -144,9 +144,9 @@ async def delivered(update: Update, context: Ctx) -> None:
         return
     message = query.message
     action = cb.DeliveredOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             await merchants.deliver(
                 session, order_id=action.order_id, telegram_id=user.id, now=context.deps.now()
             )

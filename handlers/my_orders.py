@@ -32,8 +32,8 @@ async def list_orders(update: Update, context: Ctx) -> None:
     if query is not None:
         cb.MyOrders.unpack(query.data or "", context.deps.signer, chat.id)
         await query.answer()
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         rows = await history.recent(session, telegram_id=user.id)
     kb = Keyboard(context.deps.signer, chat.id)
     if not rows:
@@ -65,9 +65,9 @@ async def show_order(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     action = cb.OrderDetail.unpack(query.data or "", context.deps.signer, query.message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.reads() as session:
+            tr = await context.translator_for(user, session)
             order = await history.detail(session, order_id=action.order_id, telegram_id=user.id)
     except NotAllowed:
         await query.answer(
@@ -102,9 +102,9 @@ async def reorder(update: Update, context: Ctx) -> None:
         return
     message = query.message
     action = cb.Reorder.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             result = await history.reorder(
                 session, order_id=action.order_id, telegram_id=user.id, now=context.deps.now()
             )
@@ -139,9 +139,9 @@ async def cancel(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     action = cb.CancelOrder.unpack(query.data or "", context.deps.signer, query.message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             refunded = await history.cancel(
                 session,
                 order_id=action.order_id,

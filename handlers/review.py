@@ -17,9 +17,9 @@ async def rate(update: Update, context: Ctx) -> None:
         return
     message = query.message
     action = cb.RateOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             await reviews.rate(
                 session,
                 order_id=action.order_id,
@@ -56,8 +56,8 @@ async def text_answer(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    tr = await context.translator_for(user)
     async with context.deps.sessions.begin() as session:
+        tr = await context.translator_for(user, session)
         await reviews.add_text(
             session, telegram_id=user.id, text=message.text, now=context.deps.now()
         )
@@ -71,8 +71,8 @@ async def skip_text(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     cb.SkipReviewText.unpack(query.data or "", context.deps.signer, query.message.chat_id)
-    tr = await context.translator_for(user)
     async with context.deps.sessions.begin() as session:
+        tr = await context.translator_for(user, session)
         await reviews.add_text(session, telegram_id=user.id, text=None, now=context.deps.now())
     await query.answer()
     await query.edit_message_text(tr("Thank you for rating!"))
@@ -85,9 +85,9 @@ async def ask_reply(update: Update, context: Ctx) -> None:
         return
     message = query.message
     action = cb.ReplyReview.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             await reviews.ask_reply(session, review_id=action.review_id, telegram_id=user.id)
     except WrongState:
         await query.answer(tr("You have already replied to this review."), show_alert=True)
@@ -104,9 +104,9 @@ async def reply_answer(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or not message.text:
         return
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             await reviews.reply(
                 session, telegram_id=user.id, text=message.text, now=context.deps.now()
             )

@@ -57,8 +57,8 @@ async def show_settings(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    tr = await context.translator_for(user)
     async with context.deps.sessions.begin() as session:
+        tr = await context.translator_for(user, session)
         state = await users.consents(session, telegram_id=user.id)
     text, kb = settings_view(state, tr, Keyboard(context.deps.signer, message.chat_id))
     await message.reply_text(text, reply_markup=kb.markup())
@@ -73,8 +73,8 @@ async def set_consent(update: Update, context: Ctx) -> None:
     if action.kind not in ("marketing", "night"):
         await query.answer()
         return
-    tr = await context.translator_for(user)
     async with context.deps.sessions.begin() as session:
+        tr = await context.translator_for(user, session)
         state = await users.set_consent(
             session,
             telegram_id=user.id,

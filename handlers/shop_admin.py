@@ -52,8 +52,8 @@ async def show_panel(update: Update, context: Ctx) -> None:
     if query is not None:
         cb.ShopPanel.unpack(query.data or "", context.deps.signer, chat.id)
         await query.answer()
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         shops = await merchants.panels(session, telegram_id=user.id)
     kb = panel_keyboard(shops, tr, Keyboard(context.deps.signer, chat.id))
     text = panel_text(shops, tr)
@@ -69,9 +69,9 @@ async def pause(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     action = cb.PauseShop.unpack(query.data or "", context.deps.signer, query.message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             await merchants.set_paused(
                 session,
                 merchant_id=action.merchant_id,
@@ -136,9 +136,9 @@ async def toggle(update: Update, context: Ctx) -> None:
     if query is None or user is None or not isinstance(query.message, Message):
         return
     action = cb.ToggleSoldOut.unpack(query.data or "", context.deps.signer, query.message.chat_id)
-    tr = await context.translator_for(user)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             item = await merchants.set_sold_out(
                 session,
                 item_id=action.item_id,
@@ -163,8 +163,8 @@ async def invite_owner(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         role = await users.role_of(session, user.id)
     if role != "staff":
         await message.reply_text(tr("This command is for the city's staff."))

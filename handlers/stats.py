@@ -74,8 +74,8 @@ async def city_stats(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         role = await users.role_of(session, user.id)
     if role != "staff":
         await message.reply_text(tr("This command is for the city's staff."))
@@ -96,8 +96,8 @@ async def shop_sales(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         shops = await stats.merchant_ids_of(session, user.id)
     if not shops:
         await message.reply_text(
@@ -121,8 +121,8 @@ async def _requested_figures(
     if query is None or user is None or not isinstance(query.message, Message):
         return None
     action = kind.unpack(query.data or "", context.deps.signer, query.message.chat_id)
-    tr = await context.translator_for(user)
     async with context.deps.reads() as session:
+        tr = await context.translator_for(user, session)
         role = await users.role_of(session, user.id)
         shops = await stats.merchant_ids_of(session, user.id)
     if action.scope == "city" and role != "staff":

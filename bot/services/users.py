@@ -90,7 +90,8 @@ async def get(session: AsyncSession, telegram_id: int) -> User:
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
     if user is None:
         raise NotFound("user", telegram_id)
-    known[telegram_id] = (current, user)
+    # the transaction as it is now: a session without begin() starts one with this read
+    known[telegram_id] = (sync.get_nested_transaction() or sync.get_transaction(), user)
     return user
 
 
@@ -106,8 +107,11 @@ def _still(user: User, session: Session, telegram_id: int) -> bool:
 
 
 async def locale_of(session: AsyncSession, telegram_id: int) -> str | None:
-    """The language a user chose, if any."""
-    return await session.scalar(select(User.locale).where(User.telegram_id == telegram_id))
+    """The language a user chose, if any (the user as read in this transaction)."""
+    try:
+        return (await get(session, telegram_id)).locale
+    except NotFound:
+        return None
 
 
 async def _get_or_create(session: AsyncSession, telegram_id: int) -> User:
@@ -161,8 +165,11 @@ def forget(user: User) -> None:
 
 async def expected(session: AsyncSession, telegram_id: int) -> tuple[str | None, dict[str, Any]]:
     """What the bot waits for from this user and its data; nothing once it is stale."""
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is None or user.awaiting is None:
+    try:
+        user = await get(session, telegram_id)
+    except NotFound:
+        return None, {}
+    if user.awaiting is None:
         return None, {}
     data = dict(user.awaiting_data or {})
     try:

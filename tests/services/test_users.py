@@ -35,6 +35,17 @@ async def test_a_user_is_read_once_per_transaction(session: AsyncSession) -> Non
     assert len(selects) == 1
 
 
+async def test_a_read_that_begins_the_transaction_is_remembered(session: AsyncSession) -> None:
+    session.add(resident(810003, at=NOW))
+    await session.commit()  # no transaction now: the next read begins one
+    assert not session.in_transaction()
+    selects = count_selects(session)
+    first = await users.get(session, 810003)
+    assert await users.locale_of(session, 810003) == first.locale
+    assert await users.get(session, 810003) is first
+    assert len(selects) == 1
+
+
 async def test_a_savepoint_that_rolls_back_forgets_what_it_read(session: AsyncSession) -> None:
     session.add(resident(810002, at=NOW))
     await session.flush()
