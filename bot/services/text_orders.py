@@ -1,6 +1,7 @@
 """Read a resident's free text into the cart: parse, resolve which shop, add, edit, explain."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -213,8 +214,16 @@ async def _edit(
 
 
 def _candidate_shops(result: ParseResult) -> list[str]:
-    """The shops the ambiguous phrases could belong to, in order of first mention."""
-    return list(dict.fromkeys(c.merchant for entry in result.ambiguous for c in entry.candidates))
+    """The shops that sell the most of the ambiguous phrases, in order of first mention.
+
+    "치킨 두 마리랑 콜라 하나": the chicken shops, not every shop that sells cola.
+    """
+    covers: Counter[str] = Counter()
+    for entry in result.ambiguous:
+        covers.update({c.merchant for c in entry.candidates})
+    most = max(covers.values(), default=0)
+    shops = (c.merchant for entry in result.ambiguous for c in entry.candidates)
+    return [shop for shop in dict.fromkeys(shops) if covers[shop] == most]
 
 
 async def _shops(session: AsyncSession, codes: list[str]) -> tuple[ShopOption, ...]:

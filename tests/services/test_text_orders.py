@@ -70,6 +70,31 @@ async def test_shop_is_asked_when_several_sell_it(session: AsyncSession, index: 
     assert outcome.cart.lines[0].quantity == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "shops"),
+    [
+        # the drink goes with the main dish: only shops selling both are offered
+        ("치킨 두 마리랑 콜라 하나", {"hanbit-chicken", "kkokko-tongdak"}),
+        ("two fried chicken and a coke", {"hanbit-chicken", "kkokko-tongdak"}),
+        ("후라이드 하나 콜라 하나", {"hanbit-chicken", "kkokko-tongdak"}),
+    ],
+)
+async def test_the_shops_offered_sell_the_whole_message(
+    session: AsyncSession, index: MenuIndex, text: str, shops: set[str]
+) -> None:
+    outcome = await read(session, index, text)
+    assert {s.code for s in outcome.ask_shop} == shops
+
+
+async def test_shops_selling_part_of_it_are_offered_when_none_sells_all(
+    session: AsyncSession, index: MenuIndex
+) -> None:
+    outcome = await read(session, index, "치킨 하나랑 피자 하나")
+    offered = {s.code for s in outcome.ask_shop}
+    assert {"hanbit-chicken", "kkokko-tongdak"} <= offered
+    assert len(offered) > 2
+
+
 async def test_edits_remove_and_clear(session: AsyncSession, index: MenuIndex) -> None:
     await read(session, index, "한빛치킨 양념치킨 하나랑 콜라 두 개")
     outcome = await read(session, index, "양념치킨 빼줘")
