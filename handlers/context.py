@@ -106,9 +106,10 @@ class Ctx(CallbackContext[ExtBot[None], dict, dict, dict]):
         return self.deps.i18n.translator(locale)
 
     async def translator_for(self, user: User, session: AsyncSession | None = None) -> Translator:
-        """The translator for a Telegram user: saved choice, then Telegram's, then ko."""
-        # read once per update (its handler groups share this context), in the handler's
-        # own transaction when it passes one (it reads the user row anyway), else alone
+        """The translator for a Telegram user (saved choice, Telegram's, ko), once per update."""
+        # handler groups share this context. In the handler's transaction when it passes one:
+        # a transaction saved, and the read too where its service reads the user (users.get).
+        # It raises no ServiceError, so it may come first in a block whose except uses `tr`.
         known: tuple[int, Translator] | None = self.__dict__.get("_translator")
         if known is not None and known[0] == user.id:
             return known[1]

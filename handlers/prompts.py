@@ -19,7 +19,7 @@ async def awaited_text(update: Update, context: Ctx) -> None:
         return
     async with context.deps.reads() as session:
         awaiting, data = await text_orders.awaited(session, user.id)
-        await context.translator_for(user, session)  # the same user row: no second read
+        await context.translator_for(user, session)  # kept for the handler it routes to
     if awaiting in (
         checkout_service.AWAIT_ADDRESS,
         checkout_service.AWAIT_NOTE,

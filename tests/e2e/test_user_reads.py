@@ -17,7 +17,9 @@ def user_reads(stack: Stack, telegram_id: int) -> Iterator[list[str]]:
     seen: list[str] = []
     engine = stack.deps.engine.sync_engine
 
-    def before(_conn: Connection, _cursor: object, statement: str, params: object, *_a: object):
+    def before(
+        _conn: Connection, _cursor: object, statement: str, params: object, *_a: object
+    ) -> None:
         values = params.values() if isinstance(params, dict) else params
         flat = " ".join(statement.split())
         if flat.startswith("SELECT") and "FROM app_user" in flat and telegram_id in values:
@@ -51,14 +53,3 @@ async def test_a_text_order_reads_the_resident_once_per_transaction(
     assert "Coke × 1" in (replies[0].text or "")
     # the prompt check (what the bot waits for, and the language) and the cart's transaction
     assert len(reads) == 2, reads
-
-
-async def test_browsing_reads_the_resident_once(stack: Stack, chat: ChatClient) -> None:
-    await chat.send(ALEX, "/start")
-    await chat.press(ALEX, "English")
-    await chat.send(ALEX, "/shops")
-    category = chat.buttons(ALEX)[0]
-    with user_reads(stack, chat.user_id(ALEX)) as reads:
-        [page] = await chat.press(ALEX, category)
-    assert page.buttons(), "a page of shops"
-    assert len(reads) == 1, reads
