@@ -96,6 +96,8 @@ class Deps:
 class Ctx(CallbackContext[ExtBot[None], dict, dict, dict]):
     """CallbackContext with typed access to the application's Deps."""
 
+    _translator: tuple[int, Translator] | None = None  # (user id, translator), per update
+
     @property
     def deps(self) -> Deps:
         """The shared dependencies (stored once in bot_data by bot/app.py)."""
@@ -110,16 +112,15 @@ class Ctx(CallbackContext[ExtBot[None], dict, dict, dict]):
         # handler groups share this context. In the handler's transaction when it passes one:
         # a transaction saved, and the read too where its service reads the user (users.get).
         # It raises no ServiceError, so it may come first in a block whose except uses `tr`.
-        known: tuple[int, Translator] | None = self.__dict__.get("_translator")
-        if known is not None and known[0] == user.id:
-            return known[1]
+        if self._translator is not None and self._translator[0] == user.id:
+            return self._translator[1]
         if session is not None:
             saved = await users.locale_of(session, user.id)
         else:
             async with self.deps.reads() as own:
                 saved = await users.locale_of(own, user.id)
         translator = self.deps.i18n.translator(saved, user.language_code)
-        self.__dict__["_translator"] = (user.id, translator)
+        self._translator = (user.id, translator)
         return translator
 
 

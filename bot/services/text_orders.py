@@ -214,10 +214,8 @@ async def _edit(
 
 
 def _candidate_shops(result: ParseResult) -> list[str]:
-    """The shops that sell the most of the ambiguous phrases, in order of first mention.
-
-    "치킨 두 마리랑 콜라 하나": the chicken shops, not every shop that sells cola.
-    """
+    """The shops that sell the most of the ambiguous phrases, in order of first mention."""
+    # "치킨 두 마리랑 콜라 하나": the chicken shops, not every shop that sells cola
     covers: Counter[str] = Counter()
     for entry in result.ambiguous:
         covers.update({c.merchant for c in entry.candidates})
