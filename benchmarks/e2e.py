@@ -36,7 +36,7 @@ Also printed: CPU per update, Bot API calls and SQL statements per update, the w
 SQLite's write lock, event loop lag and full garbage collections; --profile adds where the
 time goes by package (cProfile; it slows everything down).
 Run: .venv/bin/python benchmarks/e2e.py [--residents 200] [--seconds 20] [--rate 50 [30 ...]]
-     [--max-rate 1000] [--echo-concurrency 1] [--profile]
+     [--max-rate 1000] [--echo-concurrency 1] [--profile [--profile-out FILE]]
 """
 
 import argparse
@@ -679,6 +679,8 @@ async def measure_gongbae(args: argparse.Namespace, errors: Errors) -> Gongbae:
             opened = [(rate, await measured(rate)) for rate in args.rate]
             if profile is not None:
                 profile.disable()
+                if args.profile_out:
+                    profile.dump_stats(args.profile_out)
             lag.stop()
             return Gongbae(
                 warm=warm,
@@ -929,6 +931,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--profile", action="store_true", help="profile the open loop(s): time by package"
+    )
+    parser.add_argument(
+        "--profile-out", metavar="FILE", help="with --profile: also save the stats (pstats)"
     )
     args = parser.parse_args()
     return asyncio.run(run(args))

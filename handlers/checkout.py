@@ -384,16 +384,18 @@ async def shared_location(update: Update, context: Ctx) -> None:
     async with context.deps.sessions.begin() as session:
         tr = await context.translator_for(user, session)
         awaiting, _ = await text_orders.awaited(session, user.id)
-        if awaiting != checkout.AWAIT_ADDRESS:
-            await message.reply_text(tr("Thanks! Send a location when I ask for the address."))
-            return
-        await checkout.remember_location(
-            session,
-            telegram_id=user.id,
-            latitude=message.location.latitude,
-            longitude=message.location.longitude,
-        )
-        state = await checkout.view(session, telegram_id=user.id, now=context.deps.now())
+        state = None
+        if awaiting == checkout.AWAIT_ADDRESS:
+            await checkout.remember_location(
+                session,
+                telegram_id=user.id,
+                latitude=message.location.latitude,
+                longitude=message.location.longitude,
+            )
+            state = await checkout.view(session, telegram_id=user.id, now=context.deps.now())
+    if state is None:  # replies go out after the transaction, never while it holds the lock
+        await message.reply_text(tr("Thanks! Send a location when I ask for the address."))
+        return
     kb = Keyboard(context.deps.signer, message.chat_id)
     for position, area in enumerate(state.delivery_areas[:12]):
         kb.row((area, cb.PickDong(position)))

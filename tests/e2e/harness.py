@@ -66,6 +66,14 @@ class ChatClient:
         chat_id = self.user_id(who)
         return await self._handled(chat_id, self.sandbox.send_photo(chat_id, data))
 
+    async def send_location(
+        self, who: int | str, latitude: float, longitude: float
+    ) -> list[MessageRecord]:
+        """Share a location as the persona; return the bot's new or edited messages."""
+        chat_id = self.user_id(who)
+        update = self.sandbox.send_location(chat_id, latitude, longitude)
+        return await self._handled(chat_id, update)
+
     async def press(self, who: int | str, label: str) -> list[MessageRecord]:
         """Press the newest inline button labelled `label`; return what changed."""
         chat_id = self.user_id(who)

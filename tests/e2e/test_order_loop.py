@@ -210,3 +210,30 @@ async def test_coupon_at_checkout(stack: Stack, chat: ChatClient) -> None:
     await pay(payment_url(chat, JIYOUNG))
     alert = await until(stack, chat, OWNER, "새 주문")
     assert f"결제 금액: {expected:,}원" in alert
+
+
+async def test_a_shared_location_is_the_address_once_asked(stack: Stack, chat: ChatClient) -> None:
+    await chat.send(ALEX, "/start")
+    await chat.press(ALEX, "English")
+    [early] = await chat.send_location(ALEX, 37.5454, 126.676)
+    assert early.text == "Thanks! Send a location when I ask for the address."
+
+    await chat.send(JIYOUNG, "/start")
+    await chat.press(JIYOUNG, "한국어")
+    await chat.send(JIYOUNG, "한빛치킨 후라이드치킨 한 마리")
+    await chat.press(JIYOUNG, "뼈")
+    await chat.press(
+        JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if b.startswith("✅ 주문하기"))
+    )
+    await chat.press(JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if b.startswith("🛵")))
+    await chat.press(JIYOUNG, "✏️ 다른 주소")  # she has saved addresses; this one is new
+    assert "위치" in (chat.last(JIYOUNG).text or "")
+    got, question = await chat.send_location(JIYOUNG, 37.5454, 126.676)
+    assert got.text == "알겠어요."
+    assert question.text == "어느 동인가요? (이 가게는 아래 동에만 배달해요.)"
+    dong = next(b for b in chat.buttons(JIYOUNG) if "청라" in b)
+    await chat.press(JIYOUNG, dong)
+    assert "요청사항" in (chat.last(JIYOUNG).text or "")
+    [summary] = await chat.send(JIYOUNG, "없어요")
+    assert dong in (summary.text or "")
+    assert "📍 37.54540, 126.67600" in (summary.text or "")
