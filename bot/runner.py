@@ -84,6 +84,7 @@ class Stack:
                 token=bot_token(self.settings),
                 bot_username=SANDBOX_BOT_USERNAME,
                 limits=self.sandbox_limits,
+                time_zone=self.settings.timezone,
             )
             async with self.deps.sessions.begin() as session:
                 personas = await demo.seed(

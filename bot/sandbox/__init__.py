@@ -25,7 +25,7 @@ HTTP (one Starlette app; mount beside gongbae's own routes):
     POST|GET /bot{token}/{method}            Bot API (getUpdates, sendMessage, ... see botapi)
     GET      /file/bot{token}/{file_path}    file download (getFile)
     GET      /                               web chat page
-    GET      /sandbox/api/personas           personas: key, name, role, language, shop
+    GET      /sandbox/api/personas           personas (key, name, role, language, shop), time_zone
     POST     /sandbox/api/send               {"user_id"|"persona", "text"}
     POST     /sandbox/api/press              {"user_id", "message_id", "callback_data"}
     POST     /sandbox/api/contact            {"user_id", "phone"?}

@@ -102,8 +102,10 @@ class Sandbox:
         wall_clock: Callable[[], float] = time.time,
         webhook_retry_delay: float = 0.2,
         webhook_max_delay: float = 5.0,
+        time_zone: str = "Asia/Seoul",
     ) -> None:
         self.token = token
+        self.time_zone = time_zone  # of the personas' phones: the web chat shows times in it
         bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 123456
         self.bot_user: dict[str, Any] = {
             "id": bot_id,

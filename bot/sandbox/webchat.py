@@ -78,6 +78,7 @@ def routes(sandbox: Sandbox) -> list[BaseRoute]:
         return JSONResponse(
             {
                 "bot": sandbox.bot_user,
+                "time_zone": sandbox.time_zone,
                 "personas": [user.to_json() for user in sandbox.users.values()],
             }
         )

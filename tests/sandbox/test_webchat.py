@@ -1,6 +1,8 @@
 """The web chat in headless Chromium, with the echo bot polling the sandbox."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -10,6 +12,8 @@ from playwright.async_api import Browser, expect
 from tests.browser import chromium
 from tests.sandbox.conftest import EN_USER, KO_USER, OWNER, Served
 from tests.sandbox.test_polling import polling
+
+SEOUL = ZoneInfo("Asia/Seoul")
 
 
 @pytest_asyncio.fixture
@@ -22,7 +26,9 @@ async def browser() -> AsyncIterator[Browser]:
 async def test_chat_api_long_poll(served: Served) -> None:
     sandbox = served.sandbox
     async with httpx.AsyncClient(base_url=served.base) as client:
-        personas = (await client.get("/sandbox/api/personas")).json()["personas"]
+        listed = (await client.get("/sandbox/api/personas")).json()
+        assert listed["time_zone"] == "Asia/Seoul"
+        personas = listed["personas"]
         assert [p["key"] for p in personas] == ["jimin", "alex", "hanbit-owner"]
         first = (await client.get(f"/sandbox/api/chat/{KO_USER}?since=0")).json()
         sent = await client.post("/sandbox/api/send", json={"persona": "jimin", "text": "<b>hi"})
@@ -60,6 +66,11 @@ async def test_web_chat_echo_and_button(served: Served, browser: Browser) -> Non
                 "김치찌개 1개 & 밥"
             )
             await expect(column.get_by_test_id("input")).to_have_value("")
+            # times as the personas' phones show them: in Seoul, not the browser's UTC
+            sent_at = datetime.fromtimestamp(sandbox.messages(KO_USER)[0].date, SEOUL)
+            time_text = await user_bubble.locator(".time").inner_text()
+            assert sent_at.strftime("%I:%M") in time_text, time_text
+            assert sent_at.astimezone(UTC).strftime("%I:%M") not in time_text
 
             await column.get_by_test_id("inline-button").click()
             await expect(column.get_by_test_id("toast")).to_have_text("눌렀어요 / pressed")

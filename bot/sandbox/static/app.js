@@ -8,6 +8,7 @@ const ROLE_LABELS = {
 };
 const personas = new Map(); // key -> persona
 const columns = new Map(); // key -> column state
+let timeZone; // the personas' phones' (the region's), from /sandbox/api/personas
 
 function el(tag, attrs = {}, text = null) {
   const node = document.createElement(tag);
@@ -218,7 +219,11 @@ function renderMessage(state, message) {
     }
     bubble.appendChild(text);
   }
-  const time = new Date(message.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const time = new Date(message.date * 1000).toLocaleTimeString([], {
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone,
+  });
   bubble.appendChild(el("div", { class: "time" }, (message.edited ? "edited · 수정됨 " : "") + time));
   row.appendChild(bubble);
   if (message.inline_keyboard && message.inline_keyboard.length) {
@@ -317,6 +322,7 @@ function toast(state, text, kind) {
 async function start() {
   const response = await fetch("/sandbox/api/personas");
   const data = await response.json();
+  timeZone = data.time_zone;
   const picker = document.getElementById("persona-picker");
   for (const persona of data.personas) {
     personas.set(persona.key, persona);
