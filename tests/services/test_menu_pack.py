@@ -1,10 +1,11 @@
 """Menu pack validation (every problem, by path) and idempotent upsert by code."""
 
 from collections.abc import Callable
+from copy import deepcopy
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import menu_pack
@@ -141,3 +142,52 @@ async def test_bad_pack_writes_nothing(session: AsyncSession) -> None:
         await menu_pack.import_pack(session, pack)
     assert caught.value.problems == ["merchants[1].menu[0].price: must be a positive integer"]
     assert await _counts(session) == (0, 0, 0, 0)
+
+
+def _many_shops(count: int) -> dict[str, Any]:
+    """small_pack's first shop (2 items with options) copied `count` times."""
+    pack = small_pack()
+    shop = pack["merchants"][0]
+    pack["merchants"] = []
+    for number in range(count):
+        twin = {
+            **deepcopy(shop),
+            "code": f"{shop['code']}-{number}",
+            "name": f"{shop['name']} {number}",
+        }
+        pack["merchants"].append(twin)
+    return pack
+
+
+async def test_a_large_pack_is_written_in_batches_of_shops(session: AsyncSession) -> None:
+    shops = 2 * menu_pack.IMPORT_BATCH + 1
+    inserts: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("INSERT INTO menu_item"):
+            inserts.append(statement)
+
+    engine = session.bind.engine.sync_engine  # type: ignore[union-attr]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = await menu_pack.import_pack(session, _many_shops(shops))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    items = len(small_pack()["merchants"][0]["menu"]) * shops
+    choices = report.created["choice"]
+    assert report.created["item"] == items
+    # a statement per batch of shops (SQLite would take one per row unless told the ids)
+    assert len(inserts) <= -(-shops // menu_pack.IMPORT_BATCH)
+    # nothing of the region's menus is kept in the session
+    assert not [row for row in session.identity_map.values() if isinstance(row, MenuItem)]
+    assert await _counts(session) == (1, shops, items, choices)
+    ids = list(await session.scalars(select(MenuItem.id)))
+    assert len(set(ids)) == items
+
+    again = _many_shops(shops)
+    again["merchants"][-1]["menu"][0]["price"] += 1000  # the last batch's only shop
+    report = await menu_pack.import_pack(session, again)
+    assert report.updated == {"item": 1}
+    assert not report.created
+    assert await _counts(session) == (1, shops, items, choices)
