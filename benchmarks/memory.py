@@ -7,8 +7,13 @@ with a real token pointed at a sandbox Bot API served here (so it does not seed 
 region). Once /readyz answers, a few residents write orders through the sandbox, so the
 parser runs against the index, and the child's VmRSS and VmHWM (peak) are read from
 /proc/PID/status at ready and after the replies. The same is done with the demo region
-(demo/incheon-seo.json) for comparison. The bar: under 300 MB (10^6 bytes).
+(demo/incheon-seo.json) for comparison. Then one shop's menu changes, --menu-changes times
+(a price, written as an owner's upload writes it): each time the instance rebuilds its
+index while the old one still answers, and the memory is read again once it logged the
+rebuild and answered an order.
+The bar: under 300 MB (10^6 bytes), peak included.
 Run: .venv/bin/python benchmarks/memory.py [--shops 2250] [--items 50] [--messages 9]
+     [--menu-changes 2]
 """
 
 import argparse
@@ -32,10 +37,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from benchmarks.nlu_speed import generated_region  # noqa: E402
 from bot.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN  # noqa: E402
 from bot.sandbox import Sandbox  # noqa: E402
+from bot.services import menu_pack  # noqa: E402
+from models import db  # noqa: E402
+from models.region import Merchant  # noqa: E402
 from tests.sandbox.conftest import serve  # noqa: E402
 
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -80,6 +89,7 @@ class Result:
     ready_s: float
     at_ready: Memory
     after: Memory
+    changes: list[tuple[Memory, float]]
     replies_ms: list[float] = field(default_factory=list)
     sample_reply: str = ""
 
@@ -94,7 +104,7 @@ def child_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
     env.update(
         DATABASE_URL=database_url,
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="INFO",  # the rebuild after a menu change is seen in the log
         PYTHONUNBUFFERED="1",
         **extra,
     )
@@ -157,8 +167,10 @@ async def drain(stream: asyncio.StreamReader | None, lines: list[str]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def instance(database_url: str, api_base: str) -> AsyncIterator[tuple[int, str, float]]:
-    """Start `main.py run`; yield (pid, web URL, seconds until /readyz answered 200)."""
+async def instance(
+    database_url: str, api_base: str
+) -> AsyncIterator[tuple[int, float, list[str]]]:
+    """Start `main.py run`; yield (pid, seconds until /readyz answered 200, its log lines)."""
     started = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
         python(),
@@ -183,7 +195,7 @@ async def instance(database_url: str, api_base: str) -> AsyncIterator[tuple[int,
     try:
         url = await wait_running(proc, out)
         await wait_ready(proc, url)
-        yield proc.pid, url, time.perf_counter() - started
+        yield proc.pid, time.perf_counter() - started, err
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -196,8 +208,9 @@ async def instance(database_url: str, api_base: str) -> AsyncIterator[tuple[int,
         await asyncio.gather(*tasks)
         if proc.returncode != 0:
             print(f"  instance exited with {proc.returncode}")
-        for line in err[-20:]:
-            print(f"  stderr: {line}")
+        if proc.returncode != 0:
+            for line in err[-20:]:
+                print(f"  stderr: {line}")
 
 
 async def wait_running(proc: asyncio.subprocess.Process, out: list[str]) -> str:
@@ -251,14 +264,44 @@ class Observed:
     after: Memory
     replies_ms: list[float]
     sample_reply: str
+    # after each change of a shop's menu, once the index was rebuilt: the memory, and the
+    # seconds from the change to the log line of the rebuild
+    changes: list[tuple[Memory, float]]
 
 
-async def observe(database_url: str, messages: int) -> Observed:
+async def change_a_menu(database_url: str, first: dict[str, Any]) -> None:
+    """Raise the first item's price of a shop (as in the pack) by 500원, as an upload would."""
+    menu = first["menu"]
+    menu[0]["price"] += 500
+    engine = db.create_engine(database_url.replace("sqlite://", "sqlite+aiosqlite://", 1))
+    try:
+        async with db.session_factory(engine).begin() as session:
+            merchant_id = await session.scalar(
+                select(Merchant.id).where(Merchant.code == first["code"])
+            )
+            assert merchant_id is not None  # noqa: S101 (imported just before)
+            report = await menu_pack.import_menu(session, merchant_id, menu)
+            assert report.changed  # noqa: S101
+    finally:
+        await engine.dispose()
+
+
+async def wait_logged(lines: list[str], text: str, times: int) -> None:
+    """Wait until the instance logged `times` lines containing `text`."""
+    deadline = time.perf_counter() + START_TIMEOUT
+    while time.perf_counter() < deadline:
+        if sum(text in line for line in lines) >= times:
+            return
+        await asyncio.sleep(0.1)
+    raise SystemExit(f"the instance never logged {text!r}")
+
+
+async def observe(database_url: str, pack: Path, messages: int, menu_changes: int) -> Observed:
     """Serve a sandbox Bot API, run an instance against it, send orders, read its memory."""
     sandbox = Sandbox(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME)
     async with serve(sandbox) as served:
         print(f"  starting `main.py run` (sandbox Bot API at {served.base})", flush=True)
-        async with instance(database_url, served.base) as (pid, _url, ready_s):
+        async with instance(database_url, served.base) as (pid, ready_s, log):
             at_ready = memory(pid)
             users = 3
             texts = [TEXTS[i % len(TEXTS)] for i in range(messages)]
@@ -266,11 +309,20 @@ async def observe(database_url: str, messages: int) -> Observed:
                 *(converse(sandbox, 7001 + n, texts[n::users]) for n in range(users))
             )
             after = memory(pid)
+            first = json.loads(pack.read_text(encoding="utf-8"))["merchants"][0]  # noqa: ASYNC240
+            changes = []
+            for number in range(1, menu_changes + 1):
+                started = time.perf_counter()
+                await change_a_menu(database_url, first)
+                await wait_logged(log, "the parser's index was rebuilt", number)
+                rebuild_s = time.perf_counter() - started
+                await converse(sandbox, 7001 + users + number, TEXTS[:1])
+                changes.append((memory(pid), rebuild_s))
     replies = [ms for times, _ in conversations for ms in times]
-    return Observed(ready_s, at_ready, after, replies, conversations[0][1])
+    return Observed(ready_s, at_ready, after, replies, conversations[0][1], changes)
 
 
-def measure(label: str, pack: Path, workdir: Path, messages: int) -> Result:
+def measure(label: str, pack: Path, workdir: Path, messages: int, menu_changes: int) -> Result:
     """Import `pack` into a fresh database, run an instance on it and read its memory."""
     db_file = workdir / f"{pack.stem}.sqlite3"
     database_url = f"sqlite:///{db_file}"
@@ -280,7 +332,7 @@ def measure(label: str, pack: Path, workdir: Path, messages: int) -> Result:
     db_bytes = sum(  # after the import; a WAL left behind counts too
         f.stat().st_size for f in workdir.glob(f"{db_file.name}*") if f.is_file()
     )
-    seen = asyncio.run(observe(database_url, messages))
+    seen = asyncio.run(observe(database_url, pack, messages, menu_changes))
     return Result(
         label=label,
         import_s=import_s,
@@ -290,14 +342,20 @@ def measure(label: str, pack: Path, workdir: Path, messages: int) -> Result:
         ready_s=seen.ready_s,
         at_ready=seen.at_ready,
         after=seen.after,
+        changes=seen.changes,
         replies_ms=seen.replies_ms,
         sample_reply=seen.sample_reply,
     )
 
 
+def peak_of(result: Result) -> int:
+    """The instance's peak RSS over the whole run (VmHWM never goes down)."""
+    return max([result.at_ready.peak, result.after.peak] + [m.peak for m, _ in result.changes])
+
+
 def report(result: Result, *, bar: bool) -> None:
     """Print one instance's figures."""
-    peak = max(result.at_ready.peak, result.after.peak)
+    peak = peak_of(result)
     line = (
         f"{result.label}: import {result.import_s:.1f} s; ready after {result.ready_s:.1f} s; "
         f"RSS {mib(result.after.rss)} (peak {mib(peak)})"
@@ -313,6 +371,11 @@ def report(result: Result, *, bar: bool) -> None:
         f"    after {len(result.replies_ms)} orders: RSS {both(result.after.rss)}, "
         f"anon {mib(result.after.anon)}, peak {both(result.after.peak)}"
     )
+    for number, (changed, rebuild_s) in enumerate(result.changes, 1):
+        print(
+            f"    menu change {number}: RSS {both(changed.rss)}, anon {mib(changed.anon)}, "
+            f"peak {both(changed.peak)} (index rebuilt {rebuild_s:.1f} s after the change)"
+        )
     if result.replies_ms:
         print(
             f"    reply time: median {statistics.median(result.replies_ms):.0f} ms, "
@@ -339,6 +402,7 @@ def run(args: argparse.Namespace) -> int:
             DEMO_PACK,
             workdir,
             args.messages,
+            args.menu_changes,
         )
         report(demo, bar=False)
         region = generated_region(args.shops, args.items)
@@ -347,11 +411,15 @@ def run(args: argparse.Namespace) -> int:
         big_pack.write_text(json.dumps(region, ensure_ascii=False), encoding="utf-8")
         del region
         big = measure(
-            f"{shops:,} shops x {args.items} items ({items:,})", big_pack, workdir, args.messages
+            f"{shops:,} shops x {args.items} items ({items:,})",
+            big_pack,
+            workdir,
+            args.messages,
+            args.menu_changes,
         )
         report(big, bar=True)
     extra = big.after.rss - demo.after.rss
-    extra_peak = max(big.after.peak, big.at_ready.peak) - max(demo.after.peak, demo.at_ready.peak)
+    extra_peak = peak_of(big) - peak_of(demo)
     print(
         f"{items - demo_items:,} more items cost {both(extra)} of RSS after the orders "
         f"(peak {both(extra_peak)}), about {extra / max(1, items - demo_items) / 1024:.2f} KiB "
@@ -366,6 +434,9 @@ def main() -> int:
     parser.add_argument("--shops", type=int, default=2250)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--messages", type=int, default=9, help="orders sent (by 3 residents)")
+    parser.add_argument(
+        "--menu-changes", type=int, default=2, help="menu changes after the orders, one by one"
+    )
     args = parser.parse_args()
     return run(args)
 

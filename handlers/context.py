@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.i18n import I18n, Translator
 from bot.integrations.delivery import DeliveryAgency
 from bot.integrations.payments import PaymentProvider
+from bot.memory import release_freed_memory
 from bot.metrics import Metrics
 from bot.nlu import IndexBuilder, MenuIndex, ParseError
 from bot.services import catalog, users
@@ -75,6 +76,8 @@ class Deps:
             logger.warning("The region has no active shop: nothing to order from yet")
             index = None
         self.menu_index, self.menu_version = index, version
+        del builder, index  # the old index went with the swap; the build's tables with these
+        await asyncio.to_thread(release_freed_memory)
 
     async def refresh_menu_index(self) -> bool:
         """Rebuild the index when the menus changed since it was built (by this instance or

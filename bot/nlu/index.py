@@ -12,7 +12,6 @@ from typing import Any
 from bot.nlu import lexicon
 from bot.nlu.normalize import (
     choseong,
-    deletions,
     is_hangul,
     key,
     latin_words,
@@ -20,6 +19,7 @@ from bot.nlu.normalize import (
     romanize,
     skeleton,
 )
+from bot.nlu.typos import TypoTable
 
 EXTRA_AFFIXES = ("추가", "extra", "add", "more")
 SHOP_SUFFIXES = (
@@ -159,8 +159,8 @@ class MenuIndex:
     name_choices: dict[str, frozenset[str]]  # name key -> choice keys of the items so named
     romans: dict[str, str | tuple[str, ...]]  # sound skeleton -> name or part keys
     part_romans: dict[str, str | tuple[str, ...]]  # sound skeleton of a Hangul part -> part keys
-    typo_hangul: dict[str, str | tuple[str, ...]]  # jamo with one left out -> jamo of keys
-    typo_latin: dict[str, str | tuple[str, ...]]  # skeleton with one left out -> skeletons
+    typo_hangul: TypoTable  # jamo with one left out -> jamo of keys
+    typo_latin: TypoTable  # skeleton with one left out -> skeletons
     jamo_keys: dict[str, str | tuple[str, ...]]  # loose jamo string -> keys
     max_key_len: int
 
@@ -458,15 +458,18 @@ def _finish(
             romans[skeleton(romanize(name_key))].add(name_key)
         elif name_key.isascii():
             romans[skeleton(name_key)].add(name_key)
-    categories: dict[str, set[int]] = defaultdict(set)
-    for item_id, item in enumerate(items):
-        for word in lexicon.CATEGORY_WORDS.get(item.category or "", ()):
-            categories[key(word)].add(item_id)
-    for word_key, ids in categories.items():  # category words point at the names they cover
-        for item_id in ids:
-            heads[word_key].add(items[item_id].name_key)
+    category_keys = {  # category -> its words' keys, which point at the names they cover
+        category: [key(word) for word in words]
+        for category, words in lexicon.CATEGORY_WORDS.items()
+    }
+    categories: set[str] = set()
+    for item in items:
+        for word_key in category_keys.get(item.category or "", ()):
+            categories.add(word_key)
+            heads[word_key].add(item.name_key)
     heads_final = _packed(heads)
     parts_final = _packed(parts)
+    del heads, parts  # a build holds the old index too: let the sets go
     for part_key in [*heads_final, *parts_final]:
         if len(part_key) >= 2 and _all_hangul(part_key):
             part_initials[choseong(part_key)].add(part_key)
@@ -477,11 +480,9 @@ def _finish(
     for part_key in [*heads_final, *parts_final]:
         if part_key.isascii() and len(part_key) >= MIN_FUZZY_LATIN:
             romans[skeleton(part_key)].add(part_key)
-    # the typo tables have hundreds of thousands of keys, nearly all with one value: kept
-    # bare until a second comes (a set per key cost ~200 MB at build time for 2,250 shops)
-    typo_hangul: dict[str, str | set[str]] = {}
+    # the typo tables have hundreds of thousands of variants: see bot/nlu/typos.py
     jamo_keys: dict[str, str | set[str]] = {}
-    typo_latin: dict[str, str | set[str]] = {}
+    hangul_words: list[str] = []
     spaced = {  # "페퍼로니" of "페퍼로니 피자": a word of its own, worth typo look-up
         key(word) for raw_name in display.values() for word in raw_name.split()[:-1]
     }
@@ -494,15 +495,9 @@ def _finish(
         if _all_hangul(word_key):
             spelled = loose_jamo(word_key)
             if len(spelled) >= MIN_FUZZY_JAMO:
+                if spelled not in jamo_keys:
+                    hangul_words.append(spelled)
                 _put(jamo_keys, spelled, word_key)
-                _put(typo_hangul, spelled, spelled)
-                for variant in deletions(spelled):
-                    _put(typo_hangul, variant, spelled)
-    for sound in romans:
-        if len(sound) >= MIN_FUZZY_LATIN:
-            _put(typo_latin, sound, sound)
-            for variant in deletions(sound):
-                _put(typo_latin, variant, sound)
     return MenuIndex(
         merchants=tuple(merchants),
         items=tuple(items),
@@ -524,8 +519,8 @@ def _finish(
         },
         romans=_packed(romans),
         part_romans=_packed(part_romans),
-        typo_hangul=_packed(typo_hangul),
-        typo_latin=_packed(typo_latin),
+        typo_hangul=TypoTable(hangul_words),
+        typo_latin=TypoTable(s for s in romans if len(s) >= MIN_FUZZY_LATIN),
         jamo_keys=_packed(jamo_keys),
         max_key_len=max((len(k) for k in names), default=1),
     )

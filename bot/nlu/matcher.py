@@ -97,9 +97,9 @@ def sounds(index: MenuIndex, phrase_key: str, exact_only: bool = False) -> NameM
     limit = 1 if len(sound) <= 8 else 2
     best: list[str] = []
     best_distance = limit + 1
-    candidates = set(entries(index.typo_latin, sound))
+    candidates = set(index.typo_latin.words(sound))
     for variant in deletions(sound):
-        candidates.update(entries(index.typo_latin, variant))
+        candidates.update(index.typo_latin.words(variant))
     for candidate in candidates:
         distance = OSA.distance(sound, candidate, score_cutoff=limit)
         if distance > limit:
@@ -127,9 +127,9 @@ def typo(index: MenuIndex, phrase_key: str) -> NameMatch | None:
     if len(spelled) < 4:
         return None
     limit = 0 if len(spelled) < 6 else 1 if len(spelled) < 10 else 2
-    candidates = set(entries(index.typo_hangul, spelled))
+    candidates = set(index.typo_hangul.words(spelled))
     for variant in deletions(spelled):
-        candidates.update(entries(index.typo_hangul, variant))
+        candidates.update(index.typo_hangul.words(variant))
     best: list[str] = []
     best_distance = limit + 1
     for candidate in candidates:
