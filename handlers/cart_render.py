@@ -105,10 +105,20 @@ def item_label(option: ItemOption, tr: Translator, with_shop: bool) -> str:
 
 
 def shop_question(shops: tuple[ShopOption, ...], tr: Translator, kb: Keyboard) -> str:
-    """Ask which shop the message is for."""
+    """Ask which shop the message is for; a shop closed now is marked 💤 with its hours."""
     for shop in shops:
-        kb.row((tr.pick(shop.name, shop.name_en), cb.PickShop(shop.merchant_id)))
-    return tr("Several shops sell that. Which shop would you like to order from?")
+        name = tr.pick(shop.name, shop.name_en)
+        label = name if shop.open_now else f"💤 {name} · {shop.hours}"
+        kb.row((label, cb.PickShop(shop.merchant_id)))
+    if not any(shop.open_now for shop in shops):
+        return tr(
+            "Several shops sell that, but none of them takes orders now. "
+            "Their opening hours are on the buttons."
+        )
+    question = tr("Several shops sell that. Which shop would you like to order from?")
+    if all(shop.open_now for shop in shops):
+        return question
+    return question + "\n" + tr("💤 closed now, with its opening hours")
 
 
 def replace_question(outcome: Outcome, tr: Translator, kb: Keyboard) -> str:

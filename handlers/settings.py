@@ -38,8 +38,10 @@ def settings_view(state: users.Consents, tr: Translator, kb: Keyboard) -> tuple[
         "",
         tr("Language: {language}", language="한국어" if state.locale == "ko" else "English"),
         tr("Advertising messages: {state}", state=decided(state.marketing, state.marketing_at)),
-        tr("…also between 21:00 and 08:00: {state}", state=decided(state.night, state.night_at)),
     ]
+    if state.marketing or state.night_at is not None:  # moot for who never took any ads
+        night = decided(state.night, state.night_at)
+        rows.append(tr("…also between 21:00 and 08:00: {state}", state=night))
     if state.marketing:
         kb.row((tr("Stop advertising messages"), cb.SetConsent("marketing", 0)))
         if state.night:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.nlu import Line, MenuIndex, ParseResult, parse
-from bot.services import ordering, users
+from bot.services import catalog, ordering, users
 from bot.services.errors import NotFound, OtherShopInCart, SeveralShops
 from models.region import MenuItem, Merchant
 
@@ -40,6 +40,8 @@ class ShopOption:
     code: str
     name: str
     name_en: str
+    open_now: bool = True  # else it takes no order now (closed, or paused by its owner)
+    hours: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ async def read(
             result = parse(text, index, merchant)
         elif len(shops) > 1:
             users.expect(user, AWAIT_SHOP, {"text": text})
-            return Outcome(ask_shop=await _shops(session, shops))
+            return Outcome(ask_shop=await _shops(session, shops, now))
     try:
         cart = (
             await ordering.add_lines(
@@ -150,7 +152,7 @@ async def read(
     except SeveralShops:
         codes = list(dict.fromkeys(line.merchant for line in result.lines))
         users.expect(user, AWAIT_SHOP, {"text": text})
-        return Outcome(ask_shop=await _shops(session, codes))
+        return Outcome(ask_shop=await _shops(session, codes, now))
     unclear = tuple(
         [
             Unclear(entry.text, entry.quantity, await _item_options(session, entry.candidates))
@@ -224,13 +226,24 @@ def _candidate_shops(result: ParseResult) -> list[str]:
     return [shop for shop in dict.fromkeys(shops) if covers[shop] == most]
 
 
-async def _shops(session: AsyncSession, codes: list[str]) -> tuple[ShopOption, ...]:
+async def _shops(session: AsyncSession, codes: list[str], now: datetime) -> tuple[ShopOption, ...]:
+    """The shops to ask about, those open now first (each group in the order given)."""
     rows = {
         m.code: m for m in await session.scalars(select(Merchant).where(Merchant.code.in_(codes)))
     }
-    return tuple(
-        ShopOption(rows[c].id, c, rows[c].name, rows[c].name_en) for c in codes if c in rows
-    )
+    options = [
+        ShopOption(
+            shop.id,
+            code,
+            shop.name,
+            shop.name_en,
+            open_now=not shop.paused and catalog.is_open(shop.hours, now.time()),
+            hours=shop.hours,
+        )
+        for code in codes
+        if (shop := rows.get(code)) is not None
+    ]
+    return tuple(sorted(options, key=lambda option: not option.open_now))
 
 
 async def _item_options(session: AsyncSession, candidates: tuple) -> tuple[ItemOption, ...]:

@@ -1,6 +1,14 @@
 """The cart through the real stack: free text, questions with buttons, edits, ko and en."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.runner import Stack
 from tests.e2e.harness import ChatClient
+
+SEOUL = ZoneInfo("Asia/Seoul")
+AFTERNOON = datetime(2026, 11, 27, 13, 0, tzinfo=SEOUL)
+DAWN = datetime(2026, 11, 27, 5, 0, tzinfo=SEOUL)
 
 JIYOUNG = "resident-jiyoung"
 ALEX = "resident-alex"
@@ -82,3 +90,24 @@ async def test_clear_by_text(chat: ChatClient) -> None:
     await chat.send(JIYOUNG, "한빛치킨 콜라 하나")
     [reply] = await chat.send(JIYOUNG, "전부 취소")
     assert reply.text == "장바구니를 비웠어요."
+
+
+async def test_the_shop_question_marks_shops_closed_now(stack: Stack, chat: ChatClient) -> None:
+    await korean(chat)
+    await english(chat)
+    stack.deps.clock = lambda: AFTERNOON  # 꼬꼬옛날통닭 opened at 12:00, 한빛치킨 opens at 15:00
+    [question] = await chat.send(JIYOUNG, "후라이드 두 마리")
+    assert chat.buttons(JIYOUNG) == ["꼬꼬옛날통닭", "💤 한빛치킨 · 15:00-02:00"]  # open first
+    assert question.text == (
+        "여러 가게에서 팔아요. 어느 가게에서 주문할까요?\n💤 지금은 닫은 가게 (영업시간 함께 표시)"
+    )
+    stack.deps.clock = lambda: DAWN  # every demo shop is closed at 05:00
+    [question] = await chat.send(ALEX, "two fried chicken")
+    assert question.text == (
+        "Several shops sell that, but none of them takes orders now. "
+        "Their opening hours are on the buttons."
+    )
+    assert chat.buttons(ALEX) == [
+        "💤 Hanbit Chicken · 15:00-02:00",
+        "💤 Kkokko Old-Style Chicken · 12:00-24:00",
+    ]

@@ -34,6 +34,15 @@ async def test_consent_is_asked_once_and_can_be_changed(stack: Stack, chat: Chat
     assert all("advertising" not in (m.text or "") for m in replies)
     [settings] = await chat.send(JIYOUNG, "/settings")
     assert "Advertising messages: no" in (settings.text or "")
+    assert "also between 21:00 and 08:00: no (since" in (settings.text or "")  # withdrawn
+
+
+async def test_no_night_question_for_who_took_no_ads(chat: ChatClient) -> None:
+    await chat.send("resident-alex", "/start")
+    await chat.press("resident-alex", "English")
+    [saved] = await chat.press("resident-alex", "No, thanks")
+    assert "Advertising messages: no (since" in (saved.text or "")
+    assert "21:00" not in (saved.text or "")  # nothing to say about ads at night
 
 
 async def test_forget_deletes_the_residents_data(chat: ChatClient) -> None:
