@@ -62,18 +62,22 @@ async def ask_fulfilment(message: Message, state: Checkout, tr: Translator, ctx:
 async def ask_address(message: Message, state: Checkout, tr: Translator, ctx: Ctx) -> None:
     """Offer saved addresses in the delivery area, or ask for a new one."""
     kb = Keyboard(ctx.deps.signer, message.chat_id)
-    for saved in state.saved_addresses[:4]:
+    usable = [a for a in state.saved_addresses if a.dong in state.delivery_areas]
+    for saved in usable[:4]:
         label = f"{saved.label} · {saved.text}" if saved.label else saved.text
         kb.row((label[:60], cb.UseAddress(saved.id)))
     if kb.rows:
         kb.row((tr("✏️ Another address"), cb.NewAddress()))
         await message.reply_text(tr("Where should we deliver?"), reply_markup=kb.markup())
         return
-    await prompt_new_address(message, state, tr, ctx)
+    await prompt_new_address(message, state, tr, ctx, outside=bool(state.saved_addresses))
 
 
-async def prompt_new_address(message: Message, state: Checkout, tr: Translator, ctx: Ctx) -> None:
-    """Ask the resident to type an address or share a location."""
+async def prompt_new_address(
+    message: Message, state: Checkout, tr: Translator, ctx: Ctx, *, outside: bool = False
+) -> None:
+    """Ask the resident to type an address or share a location (`outside`: the saved ones
+    are all outside the shop's delivery area)."""
     async with ctx.deps.sessions.begin() as session:
         await checkout.ask_address(session, telegram_id=message.chat_id)
     keyboard = ReplyKeyboardMarkup(
@@ -82,14 +86,14 @@ async def prompt_new_address(message: Message, state: Checkout, tr: Translator, 
         one_time_keyboard=True,
     )
     areas = ", ".join(state.delivery_areas[:8])
-    await message.reply_text(
-        tr(
-            "Please write the delivery address with its 동 (e.g. 청라1동), or send your "
-            "location. This shop delivers to: {areas}.",
-            areas=escape(areas),
-        ),
-        reply_markup=keyboard,
+    text = tr(
+        "Please write the delivery address with its 동 (e.g. 청라1동), or send your "
+        "location. This shop delivers to: {areas}.",
+        areas=escape(areas),
     )
+    if outside:
+        text = tr("Your saved addresses are outside this shop's delivery area.") + "\n" + text
+    await message.reply_text(text, reply_markup=keyboard)
 
 
 async def ask_phone(message: Message, tr: Translator, ctx: Ctx) -> None:

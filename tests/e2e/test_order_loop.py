@@ -237,3 +237,15 @@ async def test_a_shared_location_is_the_address_once_asked(stack: Stack, chat: C
     [summary] = await chat.send(JIYOUNG, "없어요")
     assert dong in (summary.text or "")
     assert "📍 37.54540, 126.67600" in (summary.text or "")
+
+
+async def test_saved_addresses_outside_the_area_are_not_offered(chat: ChatClient) -> None:
+    await chat.send(ALEX, "/start")
+    await chat.press(ALEX, "English")
+    await chat.send(ALEX, "two iced americanos and two croissants")  # Ara Bakery, 아라동...
+    await chat.press(ALEX, next(b for b in chat.buttons(ALEX) if b.startswith("✅ Order")))
+    *_, ask = await chat.press(ALEX, next(b for b in chat.buttons(ALEX) if b.startswith("🛵")))
+    text = ask.text or ""
+    assert text.startswith("Your saved addresses are outside this shop's delivery area.\n")
+    assert "This shop delivers to: 아라동" in text
+    assert not ask.buttons()  # no Home (가정1동) button to be refused after the press
