@@ -12,6 +12,13 @@ from handlers.notifications import REASON_NAMES
 from handlers.render import Keyboard, status_name
 
 
+def answered(alert: Message, tr: Translator) -> str:
+    """A new-order alert without its closing question, now that the shop answered it."""
+    text = alert.text_html or ""
+    question = tr("Accept with a time, or reject:")
+    return text.removesuffix(question).rstrip() if text.endswith(question) else text
+
+
 async def _refuse(query: object, err: Exception, tr: Translator) -> None:
     if isinstance(err, NotAllowed):
         text = tr("Only the shop's own accounts can answer this order.")
@@ -50,11 +57,8 @@ async def accept(update: Update, context: Ctx) -> None:
     if fulfilment == "delivery":
         kb.row((tr("🛵 Call a rider"), cb.CallRider(action.order_id)))
     kb.row((tr("🛵 Out for delivery / ready"), cb.DispatchOrder(action.order_id)))
-    text = (
-        (message.text_html or "")
-        + "\n\n"
-        + tr("✅ Accepted: ready in {eta} minutes.", eta=action.eta)
-    )
+    status = tr("✅ Accepted: ready in {eta} minutes.", eta=action.eta)
+    text = answered(message, tr) + "\n\n" + status
     await query.edit_message_text(text, reply_markup=kb.markup())
 
 
@@ -103,7 +107,7 @@ async def reject(update: Update, context: Ctx) -> None:
     context.deps.outbox_wakeup.set()
     await query.answer(tr("Rejected; the resident is refunded."))
     text = (
-        (message.text_html or "")
+        answered(message, tr)
         + "\n\n"
         + tr(
             "❌ Rejected: {reason}. The resident was refunded.",

@@ -69,7 +69,9 @@ async def test_happy_path_in_korean(stack: Stack, chat: ChatClient) -> None:
     assert "양념치킨" in alert
     assert "문 앞에 놔주세요 <부탁>" in alert
     assert "010-" in alert
-    await chat.press(OWNER, "30분")
+    [answered] = await chat.press(OWNER, "30분")
+    # the alert's question is gone once answered; the answer takes its place
+    assert (answered.text or "").endswith("(중개수수료 없음)\n\n✅ 접수 완료: 30분 후 준비 예정")
     await until(stack, chat, JIYOUNG, "약 30분")
     await chat.press(OWNER, "🛵 배달 출발 / 준비 완료")
     await until(stack, chat, JIYOUNG, "배달을 시작했어요")
@@ -90,6 +92,7 @@ async def test_reject_refunds(stack: Stack, chat: ChatClient) -> None:
     # a replayed accept button after the rejection changes nothing
     alert = chat.last(OWNER)
     assert "거절" in (alert.text or "")
+    assert "조리 시간을 골라" not in (alert.text or "")
 
 
 async def test_declined_payment_can_be_paid_again(stack: Stack, chat: ChatClient) -> None:
