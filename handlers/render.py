@@ -9,6 +9,7 @@ from bot.services.catalog import CategoryView, ItemView, MenuView, Page, ShopVie
 from bot.services.reviews import Rating
 from handlers import callbacks as cb
 from handlers.callbacks import Callback, Signer
+from models.base import Role
 
 CATEGORY_NAMES = {
     "chicken": N_("Chicken"),
@@ -98,8 +99,10 @@ def language_prompt(kb: Keyboard) -> tuple[str, Keyboard]:
     return "언어를 선택해 주세요.\nPlease choose your language.", kb
 
 
-def welcome(tr: Translator, name: str | None, region: str, kb: Keyboard) -> tuple[str, Keyboard]:
-    """The greeting with the main menu."""
+def welcome(
+    tr: Translator, name: str | None, region: str, kb: Keyboard, role: str = Role.RESIDENT
+) -> tuple[str, Keyboard]:
+    """The greeting with the main menu; shop owners and staff are shown their commands."""
     who = escape(name) if name else tr("neighbour")
     text = tr(
         "Hello, {name}! This is gongbae, {region}'s public delivery.\n\n"
@@ -108,6 +111,10 @@ def welcome(tr: Translator, name: str | None, region: str, kb: Keyboard) -> tupl
         name=who,
         region=escape(region),
     )
+    if role == Role.MERCHANT:
+        text += "\n\n" + tr("🏪 For your shop: /shop to pause orders or mark sold-outs, /sales")
+    elif role == Role.STAFF:
+        text += "\n\n" + tr("🏛 For city staff: /stats, /campaigns, /campaign, /invite")
     return text, main_menu(tr, kb)
 
 
@@ -118,9 +125,9 @@ def main_menu(tr: Translator, kb: Keyboard) -> Keyboard:
     return kb
 
 
-def help_text(tr: Translator) -> str:
-    """What the bot can do and its commands."""
-    return tr(
+def help_text(tr: Translator, role: str = Role.RESIDENT) -> str:
+    """What the bot can do and its commands (with a shop owner's or staff's own)."""
+    text = tr(
         "<b>How to use gongbae</b>\n"
         "• Browse shops by category and look at their menus and prices.\n"
         "• Write what you want, e.g. “치킨 두 마리랑 콜라” or “two fried chicken and a coke”.\n\n"
@@ -133,6 +140,21 @@ def help_text(tr: Translator) -> str:
         "/forget: delete your data\n"
         "/help: this help"
     )
+    if role == Role.MERCHANT:
+        text += "\n\n" + tr(
+            "<b>For your shop</b>\n"
+            "/shop: pause orders, mark items sold out, send a new menu file\n"
+            "/sales: sales, and the fees you saved (/sales 30: the last 30 days)"
+        )
+    elif role == Role.STAFF:
+        text += "\n\n" + tr(
+            "<b>For city staff</b>\n"
+            "/stats: the region's figures (/stats 30: the last 30 days)\n"
+            "/campaigns: coupon campaigns and their broadcasts\n"
+            "/campaign: write a new campaign\n"
+            "/invite SHOP_CODE: a link that connects an owner's chat to their shop"
+        )
+    return text
 
 
 def categories_view(

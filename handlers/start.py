@@ -37,7 +37,7 @@ async def start(update: Update, context: Ctx) -> None:
         await message.reply_text(text, reply_markup=kb.markup())
         return
     tr = context.tr(me.locale)
-    text, kb = welcome(tr, user.first_name, tr.pick(region.name, region.name_en), kb)
+    text, kb = welcome(tr, user.first_name, tr.pick(region.name, region.name_en), kb, me.role)
     await message.reply_text(text, reply_markup=kb.markup())
 
 
@@ -83,7 +83,7 @@ async def show_help(update: Update, context: Ctx) -> None:
         me = await users.touch(session, telegram_id=user.id, language_code=user.language_code)
     tr = context.tr(me.locale or me.language_code)
     kb = main_menu(tr, Keyboard(context.deps.signer, message.chat_id))
-    await message.reply_text(help_text(tr), reply_markup=kb.markup())
+    await message.reply_text(help_text(tr, me.role), reply_markup=kb.markup())
 
 
 async def ask_language(update: Update, context: Ctx) -> None:
@@ -112,7 +112,7 @@ async def choose_language(update: Update, context: Ctx) -> None:
     tr = context.tr(action.locale)
     await query.answer(tr("Language set to English."))
     kb = Keyboard(context.deps.signer, query.message.chat.id)
-    text, kb = welcome(tr, user.first_name, tr.pick(region.name, region.name_en), kb)
+    text, kb = welcome(tr, user.first_name, tr.pick(region.name, region.name_en), kb, me.role)
     await query.edit_message_text(text, reply_markup=kb.markup())
     if not me.consent_decided and isinstance(query.message, Message):
         kb = Keyboard(context.deps.signer, query.message.chat.id)
@@ -131,7 +131,7 @@ async def home(update: Update, context: Ctx) -> None:
         region = await catalog.region(session)
     tr = context.tr(me.locale or me.language_code)
     kb = Keyboard(context.deps.signer, query.message.chat.id)
-    text, kb = welcome(tr, user.first_name, tr.pick(region.name, region.name_en), kb)
+    text, kb = welcome(tr, user.first_name, tr.pick(region.name, region.name_en), kb, me.role)
     await query.edit_message_text(text, reply_markup=kb.markup())
 
 

@@ -124,3 +124,31 @@ async def test_commands_are_registered_in_both_languages(stack: Stack) -> None:
     en = [c["description"] for c in stack.sandbox.bot_commands("en")]
     assert "가게 둘러보기" in ko
     assert "Browse shops" in en
+
+
+async def test_owners_and_staff_are_shown_their_commands(chat: ChatClient) -> None:
+    await chat.send("owner-hanbit-chicken", "/start")
+    greeting, *_ = await chat.press("owner-hanbit-chicken", "한국어")
+    assert (greeting.text or "").endswith(
+        "🏪 사장님: /shop 에서 주문 멈춤·품절 표시, /sales 에서 매출 확인"
+    )
+    [help_] = await chat.send("owner-hanbit-chicken", "/help")
+    assert "<b>사장님 메뉴</b>" not in (help_.text or "")  # markup is rendered, not shown
+    assert "사장님 메뉴\n/shop: 주문 잠시 멈추기" in (help_.text or "")
+    assert "/invite" not in (help_.text or "")
+
+    await chat.send("staff-seo", "/start")
+    greeting, *_ = await chat.press("staff-seo", "English")
+    assert (greeting.text or "").endswith(
+        "🏛 For city staff: /stats, /campaigns, /campaign, /invite"
+    )
+    [help_] = await chat.send("staff-seo", "/help")
+    assert "For city staff\n/stats: the region's figures" in (help_.text or "")
+
+    await chat.send(ALEX, "/start")
+    greeting, *_ = await chat.press(ALEX, "English")
+    assert "/shop" not in (greeting.text or "")
+    assert "/stats" not in (greeting.text or "")
+    [help_] = await chat.send(ALEX, "/help")
+    assert "For your shop" not in (help_.text or "")
+    assert "/stats" not in (help_.text or "")
