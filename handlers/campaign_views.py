@@ -25,9 +25,11 @@ def act(draft_id: int, action: str, arg: object = "-") -> cb.CampaignAction:
 
 def reach_line(draft: Draft, tr: Translator) -> str:
     """How many residents the campaign reaches now."""
-    return tr(
-        "👥 {n} residents who agreed to ads ({night} of them also at night)",
-        n=tr.number(draft.reach),
+    return tr.plural(
+        "👥 {count} resident who agreed to ads ({night} of them also at night)",
+        "👥 {count} residents who agreed to ads ({night} of them also at night)",
+        draft.reach,
+        count=tr.number(draft.reach),
         night=tr.number(draft.reach_night),
     )
 

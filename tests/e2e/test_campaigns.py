@@ -283,3 +283,19 @@ async def test_scheduled_campaign_with_a_picture(stack: Stack, chat: ChatClient)
     ]
     await settle(stack, lambda: "✅" in (chat.last(STAFF).text or ""))
     assert "보냄 2" in (chat.last(STAFF).text or "")
+
+
+async def test_the_reach_line_counts_one_resident_in_the_singular(
+    stack: Stack, chat: ChatClient
+) -> None:
+    async with stack.deps.sessions.begin() as session:
+        await users.set_consent(
+            session, telegram_id=700002, kind="marketing", given=True, now=stack.deps.now()
+        )
+    await chat.send(STAFF, "/start")
+    await chat.press(STAFF, "English")
+    await chat.send(STAFF, "/campaign")
+    await chat.send(STAFF, "12월 할인")
+    await chat.send(STAFF, "December sale")
+    [draft] = await chat.press(STAFF, "Skip")
+    assert "👥 1 resident who agreed to ads (0 of them also at night)" in (draft.text or "")
