@@ -175,7 +175,15 @@ def schedule_view(draft: Draft, now: datetime, tr: Translator, kb: Keyboard) -> 
 def confirm_view(draft: Draft, now: datetime, tz: object, tr: Translator, kb: Keyboard) -> str:
     """The last question before sending."""
     kb.row((tr("✅ Yes, send now"), act(draft.id, "go")), (tr("⬅ Back"), act(draft.id, "panel")))
-    rows = [tr("Send campaign #{id} to {n} residents now?", id=draft.id, n=tr.number(draft.reach))]
+    rows = [
+        tr.plural(
+            "Send campaign #{id} to {count} resident now?",
+            "Send campaign #{id} to {count} residents now?",
+            draft.reach,
+            id=draft.id,
+            count=tr.number(draft.reach),
+        )
+    ]
     if quiet(now, tz):  # type: ignore[arg-type]
         rows.append(
             tr(

@@ -377,8 +377,12 @@ async def act(update: Update, context: Ctx) -> None:
                     telegram_id=user.id,
                     progress=(message.chat_id, message.message_id),
                 )
-                text = tr(
-                    "📣 Campaign #{id} is starting: {n} recipients.", id=cid, n=tr.number(count)
+                text = tr.plural(
+                    "📣 Campaign #{id} is starting: {count} recipient.",
+                    "📣 Campaign #{id} is starting: {count} recipients.",
+                    count,
+                    id=cid,
+                    count=tr.number(count),
                 )
             elif name == "test":
                 text = ""

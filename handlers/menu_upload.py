@@ -52,7 +52,14 @@ def preview_text(found: menu_upload.Preview, tr: Translator) -> str:
         return listed + (" …" if len(pairs) > MAX_LISTED else "")
 
     shop = escape(tr.pick(found.name, found.name_en))
-    rows = [tr("📄 Menu file for {shop}: {n} items, all checked.", shop=shop, n=found.items)]
+    rows = [
+        tr.plural(
+            "📄 Menu file for {shop}: {n} item, all checked.",
+            "📄 Menu file for {shop}: {n} items, all checked.",
+            found.items,
+            shop=shop,
+        )
+    ]
     if not found.changed:
         rows.append(tr("It matches your menu: there is nothing to change."))
         return "\n".join(rows)

@@ -299,3 +299,7 @@ async def test_the_reach_line_counts_one_resident_in_the_singular(
     await chat.send(STAFF, "December sale")
     [draft] = await chat.press(STAFF, "Skip")
     assert "👥 1 resident who agreed to ads (0 of them also at night)" in (draft.text or "")
+    [confirm] = await chat.press(STAFF, "🚀 Send now")
+    assert (confirm.text or "").startswith("Send campaign #1 to 1 resident now?")
+    started = await chat.press(STAFF, "✅ Yes, send now")
+    assert any("is starting: 1 recipient." in (m.text or "") for m in started)

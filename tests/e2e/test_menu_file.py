@@ -51,3 +51,12 @@ async def test_cancel_and_a_residents_file(chat: ChatClient) -> None:
     assert "바뀐 것은 없어요" in (cancelled[-1].text or "")
     reply = await chat.send_file("resident-alex", "photo.csv", b"a,b\n")
     assert "cannot read files" in (reply[-1].text or "")
+
+
+async def test_a_one_item_file_in_english(chat: ChatClient) -> None:
+    await chat.send(OWNER, "/start")
+    await chat.press(OWNER, "English")
+    preview = await chat.send_file(
+        OWNER, "menu.csv", csv_file("fried,후라이드치킨,Fried Chicken,19000,,,,,,,,,,,")
+    )
+    assert "Hanbit Chicken: 1 item, all checked." in (preview[-1].text or "")
