@@ -80,8 +80,10 @@ def progress_text(report: Report, tr: Translator) -> str:
     rows = [
         title,
         bar(report.handled, report.total),
-        tr(
+        tr.plural(
+            "{done} of {total} recipient",
             "{done} of {total} recipients",
+            report.total,
             done=tr.number(report.handled),
             total=tr.number(report.total),
         ),

@@ -303,3 +303,7 @@ async def test_the_reach_line_counts_one_resident_in_the_singular(
     assert (confirm.text or "").startswith("Send campaign #1 to 1 resident now?")
     started = await chat.press(STAFF, "✅ Yes, send now")
     assert any("is starting: 1 recipient." in (m.text or "") for m in started)
+    report = await chat.sandbox.wait_for_bot_message(
+        chat.user_id(STAFF), contains="every message is out", timeout=10
+    )
+    assert "\n1 of 1 recipient\n" in (report.text or "")
