@@ -143,8 +143,9 @@ def help_text(tr: Translator, role: str = Role.RESIDENT) -> str:
     if role == Role.MERCHANT:
         text += "\n\n" + tr(
             "<b>For your shop</b>\n"
-            "/shop: pause orders, mark items sold out, send a new menu file\n"
-            "/sales: sales, and the fees you saved (/sales 30: the last 30 days)"
+            "/shop: pause orders, mark items sold out\n"
+            "/sales: sales, and the fees you saved (/sales 30: the last 30 days)\n"
+            "To change your menu, send its file here (CSV or a JSON menu pack)."
         )
     elif role == Role.STAFF:
         text += "\n\n" + tr(

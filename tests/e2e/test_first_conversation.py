@@ -134,7 +134,8 @@ async def test_owners_and_staff_are_shown_their_commands(chat: ChatClient) -> No
     )
     [help_] = await chat.send("owner-hanbit-chicken", "/help")
     assert "<b>사장님 메뉴</b>" not in (help_.text or "")  # markup is rendered, not shown
-    assert "사장님 메뉴\n/shop: 주문 잠시 멈추기" in (help_.text or "")
+    assert "사장님 메뉴\n/shop: 주문 잠시 멈추기, 품절 표시\n" in (help_.text or "")
+    assert "메뉴 파일(CSV 또는 JSON 메뉴 팩)을 여기로" in (help_.text or "")
     assert "/invite" not in (help_.text or "")
 
     await chat.send("staff-seo", "/start")
