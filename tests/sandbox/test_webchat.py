@@ -77,5 +77,16 @@ async def test_web_chat_echo_and_button(served: Served, browser: Browser) -> Non
             await expect(echo.get_by_test_id("bubble-text")).to_have_text("pressed: again")
             await expect(column.get_by_test_id("inline-button")).to_have_count(0)
             assert sandbox.messages(OWNER) == []
+
+            # opened again later, the chat does not replay the answers shown before
+            again = await browser.new_page()
+            try:
+                await again.goto(f"{served.base}/")
+                later = again.locator('[data-persona="jimin"]')
+                await expect(later.get_by_test_id("bubble-text").first).to_be_visible()
+                await again.wait_for_timeout(300)  # a toast stays 3.5 s: counted, not awaited
+                assert await later.get_by_test_id("toast").count() == 0
+            finally:
+                await again.close()
         finally:
             await page.close()

@@ -169,7 +169,10 @@ function render(state, data) {
   for (const answer of data.toasts) {
     if (answer.version > state.toastVersion) {
       state.toastVersion = answer.version;
-      if (answer.text) toast(state, answer.text, answer.show_alert ? "alert" : "info");
+      // a column opened later shows the answers to its own presses, not the old ones
+      if (answer.text && state.firstRender) {
+        toast(state, answer.text, answer.show_alert ? "alert" : "info");
+      }
     }
   }
   if (atBottom || state.firstRender !== true) state.chat.scrollTop = state.chat.scrollHeight;
