@@ -274,10 +274,10 @@ async def fulfil(update: Update, context: Ctx) -> None:
     action = cb.Fulfil.unpack(query.data or "", context.deps.signer, message.chat_id)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    tr = await context.translator_for(user)
     now = context.deps.now()
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             if action.kind == "pickup":
                 state = await checkout.choose_pickup(session, telegram_id=user.id, now=now)
             else:
@@ -330,10 +330,10 @@ async def typed_answer(update: Update, context: Ctx, awaiting: str) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or not message.text:
         return
-    tr = await context.translator_for(user)
     now = context.deps.now()
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             if awaiting == checkout.AWAIT_ADDRESS:
                 state = await checkout.set_address(
                     session, telegram_id=user.id, text=message.text, now=now
@@ -456,10 +456,10 @@ async def confirm(update: Update, context: Ctx) -> None:
         return
     cb.ConfirmOrder.unpack(query.data or "", context.deps.signer, message.chat_id)
     await query.answer()
-    tr = await context.translator_for(user)
     minutes = context.deps.settings.payment_expiry_minutes
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             link = await payments.place(
                 session,
                 telegram_id=user.id,
@@ -480,10 +480,10 @@ async def pay_again(update: Update, context: Ctx) -> None:
     if query is None or user is None or message is None:
         return
     action = cb.PayAgain.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     minutes = context.deps.settings.payment_expiry_minutes
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             link = await payments.pay_again(
                 session,
                 telegram_id=user.id,
@@ -516,10 +516,10 @@ async def use_coupon(update: Update, context: Ctx) -> None:
     if query is None or user is None or message is None:
         return
     action = cb.UseCoupon.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     now = context.deps.now()
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             await coupons.choose(
                 session, telegram_id=user.id, issued_id=action.issued_id or None, now=now
             )

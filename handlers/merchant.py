@@ -170,10 +170,10 @@ async def call_rider(update: Update, context: Ctx) -> None:
         return
     message = query.message
     action = cb.CallRider.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
     assert context.deps.agency is not None  # noqa: S101 (set by the runner)
     try:
         async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
             await deliveries.call_rider(
                 session,
                 order_id=action.order_id,

@@ -97,10 +97,10 @@ async def stop_ads(update: Update, context: Ctx) -> None:
     message = query.message
     cb.StopAds.unpack(query.data or "", context.deps.signer, message.chat_id)
     async with context.deps.sessions.begin() as session:
+        tr = await context.translator_for(user, session)
         await users.set_consent(
             session, telegram_id=user.id, kind="marketing", given=False, now=context.deps.now()
         )
-    tr = await context.translator_for(user)
     await query.answer(
         tr(
             "Done: gongbae will send you no more ads. Order messages are not affected. "
