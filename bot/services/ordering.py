@@ -167,8 +167,7 @@ def _add_line(cart: Order, item: MenuItem, wanted: Line) -> None:
     key = _line_key(item.code, [(o.group_code, o.choice_code, o.amount) for o in chosen], wanted)
     quantity = max(1, min(wanted.quantity, MAX_QUANTITY))
     for line in cart.lines:
-        existing = [(o.group_code, o.choice_code, o.amount) for o in line.options]
-        if line.item_id == item.id and _line_key(line.item_code, existing, line) == key:
+        if line.item_id == item.id and _key_of(line) == key:
             line.quantity = min(line.quantity + quantity, MAX_QUANTITY)
             return
     cart.lines.append(
@@ -190,6 +189,12 @@ def _line_key(
     item_code: str, options: list[tuple[str, str, str | None]], line: Line | OrderLine
 ) -> tuple[object, ...]:
     return (item_code, sorted(options, key=str), sorted(set(line.excluded)), line.note or None)
+
+
+def _key_of(line: OrderLine) -> tuple[object, ...]:
+    """What makes a cart line the same order as another."""
+    options = [(o.group_code, o.choice_code, o.amount) for o in line.options]
+    return _line_key(line.item_code, options, line)
 
 
 async def set_quantity(
@@ -257,6 +262,13 @@ async def choose_option(
         )
     )
     line.unit_price += picked.price
+    key = _key_of(line)
+    others = (o for o in cart.lines if o is not line and o.item_id == line.item_id)
+    twin = next((o for o in others if _key_of(o) == key), None)
+    if twin is not None:  # answered like a line already in the cart: one line of both
+        await session.flush()  # the new option a row first, deleted with its line below
+        twin.quantity = min(twin.quantity + line.quantity, MAX_QUANTITY)
+        cart.lines.remove(line)
     await session.flush()
     return await _view(session, cart, now)
 

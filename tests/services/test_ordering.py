@@ -82,6 +82,25 @@ async def test_required_option_left_open_is_asked(region: AsyncSession) -> None:
     assert cart.lines[0].unit_price == 19000
 
 
+async def test_a_line_answered_like_another_joins_it(region: AsyncSession) -> None:
+    """'양념 후라이드 두 마리', then '후라이드 하나 더' (no sauce said) answered 양념: one
+    line of three, not two lines of the same."""
+    sauced = want("hanbit-chicken", "fried", 2, (OptionPick("sauce", "yangnyeom"),))
+    await ordering.add_lines(region, telegram_id=RESIDENT, lines=[sauced], now=EVENING)
+    cart = await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "fried")], now=EVENING
+    )
+    assert [ln.quantity for ln in cart.lines] == [2, 1]
+    [yangnyeom] = [c for c in cart.missing[0].group.choices if c.code == "yangnyeom"]
+    cart = await ordering.choose_option(
+        region, telegram_id=RESIDENT, line_id=cart.lines[1].id, choice_id=yangnyeom.id, now=EVENING
+    )
+    assert [(ln.item_code, ln.quantity, ln.unit_price) for ln in cart.lines] == [
+        ("fried", 3, 19000)
+    ]
+    assert cart.missing == ()
+
+
 async def test_an_open_option_stays_asked_as_the_cart_changes(region: AsyncSession) -> None:
     """Every view of the cart (after adding another item, after a quantity change, read
     afresh) still asks for the option a line added earlier lacks."""
