@@ -17,7 +17,7 @@ def line_details(line: LineView, tr: Translator) -> list[str]:
     for option in line.options:
         name = escape(tr.pick(option.name, option.name_en))
         if option.amount == "extra":
-            name = tr("extra {choice}", choice=name)
+            name = tr("Extra {choice}", choice=name)
         elif option.amount == "light":
             name = tr("light {choice}", choice=name)
         price = f" (+{tr.money(option.price)})" if option.price else ""

@@ -38,7 +38,7 @@ def order_lines(payload: dict[str, Any], tr: Translator) -> list[str]:
         for option_ko, option_en, amount in line["options"]:
             option = escape(tr.pick(option_ko, option_en))
             if amount == "extra":
-                option = tr("extra {choice}", choice=option)
+                option = tr("Extra {choice}", choice=option)
             elif amount == "light":
                 option = tr("light {choice}", choice=option)
             rows.append(f"   · {option}")

@@ -111,3 +111,9 @@ async def test_the_shop_question_marks_shops_closed_now(stack: Stack, chat: Chat
         "💤 Hanbit Chicken · 15:00-02:00",
         "💤 Kkokko Old-Style Chicken · 12:00-24:00",
     ]
+
+
+async def test_an_extra_choice_reads_well_in_english(chat: ChatClient) -> None:
+    await english(chat)
+    [cart] = await chat.send(ALEX, "large pepperoni pizza and 2 cokes pls, extra cheese")
+    assert "   · Large (+₩6,000)\n   · Extra Cheese (+₩2,000)\n" in (cart.text or "")
