@@ -40,6 +40,7 @@ from handlers.cart import reply_unavailable
 from handlers.cart_render import line_details
 from handlers.context import Ctx
 from handlers.render import Keyboard, status_name
+from models.base import Fulfilment
 
 
 def _message(update: Update) -> Message | None:
@@ -96,8 +97,8 @@ async def prompt_new_address(
     await message.reply_text(text, reply_markup=keyboard)
 
 
-async def ask_phone(message: Message, tr: Translator, ctx: Ctx) -> None:
-    """Ask for a phone number with Telegram's contact button."""
+async def ask_phone(message: Message, state: Checkout, tr: Translator, ctx: Ctx) -> None:
+    """Ask for a phone number with Telegram's contact button (no rider for a pickup)."""
     async with ctx.deps.sessions.begin() as session:
         await checkout.ask(session, telegram_id=message.chat_id, what=checkout.AWAIT_PHONE)
     keyboard = ReplyKeyboardMarkup(
@@ -105,30 +106,34 @@ async def ask_phone(message: Message, tr: Translator, ctx: Ctx) -> None:
         resize_keyboard=True,
         one_time_keyboard=True,
     )
-    await message.reply_text(
-        tr("Which phone number can the shop and the rider call? Tap the button or type it."),
-        reply_markup=keyboard,
+    question = (
+        tr("Which phone number can the shop call? Tap the button or type it.")
+        if state.fulfilment == Fulfilment.PICKUP
+        else tr("Which phone number can the shop and the rider call? Tap the button or type it.")
     )
+    await message.reply_text(question, reply_markup=keyboard)
 
 
-async def ask_note(message: Message, tr: Translator, ctx: Ctx) -> None:
-    """Ask for a request for the shop and the rider."""
+async def ask_note(message: Message, state: Checkout, tr: Translator, ctx: Ctx) -> None:
+    """Ask for a request for the shop (and the rider, for a delivery)."""
     async with ctx.deps.sessions.begin() as session:
         await checkout.ask(session, telegram_id=message.chat_id, what=checkout.AWAIT_NOTE)
     await message.reply_text(tr("Got it."), reply_markup=ReplyKeyboardRemove())
     kb = Keyboard(ctx.deps.signer, message.chat_id).row((tr("No requests"), cb.SkipNote()))
-    await message.reply_text(
-        tr("Any request for the shop or the rider? (e.g. “문 앞에 놔주세요”, “less spicy”)"),
-        reply_markup=kb.markup(),
+    question = (
+        tr("Any request for the shop? (e.g. “덜 맵게 해 주세요”, “less spicy”)")
+        if state.fulfilment == Fulfilment.PICKUP
+        else tr("Any request for the shop or the rider? (e.g. “문 앞에 놔주세요”, “less spicy”)")
     )
+    await message.reply_text(question, reply_markup=kb.markup())
 
 
 async def next_step(message: Message, state: Checkout, tr: Translator, ctx: Ctx) -> None:
     """After fulfilment and address: the phone if unknown, else the note."""
     if state.phone is None:
-        await ask_phone(message, tr, ctx)
+        await ask_phone(message, state, tr, ctx)
     else:
-        await ask_note(message, tr, ctx)
+        await ask_note(message, state, tr, ctx)
 
 
 def summary_text(state: Checkout, tr: Translator) -> str:
@@ -352,7 +357,7 @@ async def typed_answer(update: Update, context: Ctx, awaiting: str) -> None:
     if awaiting == checkout.AWAIT_ADDRESS:
         await next_step(message, state, tr, context)
     elif awaiting == checkout.AWAIT_PHONE:
-        await ask_note(message, tr, context)
+        await ask_note(message, state, tr, context)
     else:
         await show_summary(message, state, tr, context)
 
@@ -368,7 +373,7 @@ async def shared_contact(update: Update, context: Ctx) -> None:
         return
     try:
         async with context.deps.sessions.begin() as session:
-            await checkout.set_phone(
+            state = await checkout.set_phone(
                 session,
                 telegram_id=user.id,
                 phone=message.contact.phone_number,
@@ -377,7 +382,7 @@ async def shared_contact(update: Update, context: Ctx) -> None:
     except ServiceError as err:
         await explain(message, err, tr, context)
         return
-    await ask_note(message, tr, context)
+    await ask_note(message, state, tr, context)
 
 
 async def shared_location(update: Update, context: Ctx) -> None:

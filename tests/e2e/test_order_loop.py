@@ -252,3 +252,17 @@ async def test_saved_addresses_outside_the_area_are_not_offered(chat: ChatClient
     assert text.startswith("Your saved addresses are outside this shop's delivery area.\n")
     assert "This shop delivers to: 아라동" in text
     assert not ask.buttons()  # no Home (가정1동) button to be refused after the press
+
+
+async def test_a_pickup_asks_nothing_of_a_rider(chat: ChatClient) -> None:
+    chat.sandbox.add_user(700777, "Sam", language_code="en")
+    await chat.send(700777, "/start")
+    await chat.press(700777, "English")
+    await chat.send(700777, "large pepperoni pizza")
+    await chat.press(700777, next(b for b in chat.buttons(700777) if b.startswith("✅ Order")))
+    *_, phone = await chat.press(700777, "🏃 Pickup (no fee)")
+    assert phone.text == "Which phone number can the shop call? Tap the button or type it."
+    *_, note = await chat.send(700777, "010-2222-3333")
+    assert note.text == "Any request for the shop? (e.g. “덜 맵게 해 주세요”, “less spicy”)"
+    [summary] = await chat.send(700777, "no onions please")
+    assert "🏃 Pickup" in (summary.text or "")
