@@ -66,7 +66,11 @@ async def on_error(update: object, context: Ctx) -> None:
         )
     elif isinstance(error, InvalidCallback | NotFound):
         logger.info("Stale or forged input in update %s: %r", update.update_id, error)
-        text = tr("This button is no longer valid. Please use /start to begin again.")
+        text = (
+            tr("This button is no longer valid. Please use /start to begin again.")
+            if update.callback_query is not None
+            else tr("Sorry, I could not find that any more. Please use /start to begin again.")
+        )
     else:
         logger.error(
             "Error handling update %s in chat %s",

@@ -45,8 +45,10 @@ async def _user_id(session: AsyncSession, telegram_id: int) -> int:
 
 
 async def recent(session: AsyncSession, *, telegram_id: int, limit: int = 8) -> list[OrderRow]:
-    """The resident's latest placed orders, newest first."""
-    user_id = await _user_id(session, telegram_id)
+    """The resident's latest placed orders, newest first (none for someone never seen)."""
+    user_id = await session.scalar(select(User.id).where(User.telegram_id == telegram_id))
+    if user_id is None:  # writes before /start, or again after /forget
+        return []
     rows = await session.execute(
         select(Order, Merchant)
         .join(Merchant, Merchant.id == Order.merchant_id)

@@ -111,7 +111,7 @@ async def read(
     replace_other_shop: bool = False,
 ) -> Outcome:
     """Read one message: edit the cart, or add what it orders, or say what is unclear."""
-    user = await users.get(session, telegram_id)
+    user = await users.get_or_create(session, telegram_id)  # a first word needs no /start
     users.forget(user)
     shop = await _cart_shop(session, user.id)
     if shop is not None and (edit := await _edit(session, telegram_id, text, index, shop, now)):

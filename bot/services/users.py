@@ -43,7 +43,7 @@ async def touch(
     With reset_prompt (a command such as /start), any question the bot was waiting on is
     dropped, so the next text is read afresh.
     """
-    user = await _get_or_create(session, telegram_id)
+    user = await get_or_create(session, telegram_id)
     for name, value in (
         ("first_name", first_name),
         ("username", username),
@@ -61,7 +61,7 @@ async def touch(
 
 async def set_locale(session: AsyncSession, *, telegram_id: int, locale: str) -> UserView:
     """Remember the language a user chose."""
-    user = await _get_or_create(session, telegram_id)
+    user = await get_or_create(session, telegram_id)
     user.locale = locale
     await session.flush()
     return await _view(session, user)
@@ -114,19 +114,19 @@ async def locale_of(session: AsyncSession, telegram_id: int) -> str | None:
         return None
 
 
-async def _get_or_create(session: AsyncSession, telegram_id: int) -> User:
-    """The user row, created on first contact; a concurrent first contact wins the race."""
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is not None:
-        return user
+async def get_or_create(session: AsyncSession, telegram_id: int) -> User:
+    """The user row, created on first contact (also a resident writing again after /forget);
+    a concurrent first contact wins the race. Read once per transaction, as get()."""
+    try:
+        return await get(session, telegram_id)
+    except NotFound:
+        pass
     try:
         async with session.begin_nested():
-            user = User(telegram_id=telegram_id, role=Role.RESIDENT)
-            session.add(user)
+            session.add(User(telegram_id=telegram_id, role=Role.RESIDENT))
     except IntegrityError:
-        user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-        assert user is not None  # noqa: S101 (the other insert committed it)
-    return user
+        pass  # the other first contact committed it
+    return await get(session, telegram_id)
 
 
 async def _view(session: AsyncSession, user: User) -> UserView:
@@ -194,7 +194,7 @@ class Consents:
 
 async def consents(session: AsyncSession, *, telegram_id: int) -> Consents:
     """The user's advertising consents."""
-    user = await _get_or_create(session, telegram_id)
+    user = await get_or_create(session, telegram_id)
     return Consents(
         user.locale,
         user.marketing_consent,
@@ -208,7 +208,7 @@ async def set_consent(
     session: AsyncSession, *, telegram_id: int, kind: str, given: bool, now: datetime
 ) -> Consents:
     """Record a consent decision with its time; night-time sends need marketing consent too."""
-    user = await _get_or_create(session, telegram_id)
+    user = await get_or_create(session, telegram_id)
     if kind == "marketing":
         user.marketing_consent, user.marketing_consent_at = given, now
         if not given and user.night_consent:  # withdrawing consent withdraws night-time too
@@ -223,7 +223,7 @@ async def set_consent(
 
 async def make_staff(session: AsyncSession, *, telegram_id: int) -> None:
     """Give a Telegram account the municipal staff role."""
-    user = await _get_or_create(session, telegram_id)
+    user = await get_or_create(session, telegram_id)
     user.role = Role.STAFF
     await session.flush()
 

@@ -61,3 +61,20 @@ async def test_forget_deletes_the_residents_data(chat: ChatClient) -> None:
     await chat.press("owner-hanbit-chicken", "🗑 내 정보 삭제")
     assert "구청 담당자" in chat.answers("owner-hanbit-chicken")[-1]
     assert refused.text
+
+
+async def test_writing_again_after_forget_starts_afresh(chat: ChatClient) -> None:
+    await chat.send("resident-alex", "/start")
+    await chat.press("resident-alex", "English")
+    await chat.send("resident-alex", "/forget")
+    await chat.press("resident-alex", "🗑 Delete my data")
+    # no /start first: the order is read, not refused as a stale button
+    [cart] = await chat.send("resident-alex", "large pepperoni pizza")
+    assert (cart.text or "").startswith("🛒 Your cart · Pizza Maeul")
+    # nor for someone who never pressed /start
+    chat.sandbox.add_user(700888, "Min", language_code="ko")
+    [question] = await chat.send(700888, "떡볶이 1인분")
+    assert question.text == "여러 가게에서 팔아요. 어느 가게에서 주문할까요?"
+    chat.sandbox.add_user(700889, "Kim", language_code="en")
+    [orders] = await chat.send(700889, "/orders")
+    assert orders.text == "You have no orders yet. Write what you would like, or browse the shops."
