@@ -208,7 +208,6 @@ async def instance(
         await asyncio.gather(*tasks)
         if proc.returncode != 0:
             print(f"  instance exited with {proc.returncode}")
-        if proc.returncode != 0:
             for line in err[-20:]:
                 print(f"  stderr: {line}")
 
@@ -296,7 +295,9 @@ async def wait_logged(lines: list[str], text: str, times: int) -> None:
     raise SystemExit(f"the instance never logged {text!r}")
 
 
-async def observe(database_url: str, pack: Path, messages: int, menu_changes: int) -> Observed:
+async def observe(
+    database_url: str, messages: int, menu_changes: int, first: dict[str, Any]
+) -> Observed:
     """Serve a sandbox Bot API, run an instance against it, send orders, read its memory."""
     sandbox = Sandbox(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME)
     async with serve(sandbox) as served:
@@ -309,7 +310,6 @@ async def observe(database_url: str, pack: Path, messages: int, menu_changes: in
                 *(converse(sandbox, 7001 + n, texts[n::users]) for n in range(users))
             )
             after = memory(pid)
-            first = json.loads(pack.read_text(encoding="utf-8"))["merchants"][0]  # noqa: ASYNC240
             changes = []
             for number in range(1, menu_changes + 1):
                 started = time.perf_counter()
@@ -322,8 +322,16 @@ async def observe(database_url: str, pack: Path, messages: int, menu_changes: in
     return Observed(ready_s, at_ready, after, replies, conversations[0][1], changes)
 
 
-def measure(label: str, pack: Path, workdir: Path, messages: int, menu_changes: int) -> Result:
-    """Import `pack` into a fresh database, run an instance on it and read its memory."""
+def measure(
+    label: str,
+    pack: Path,
+    workdir: Path,
+    messages: int,
+    menu_changes: int,
+    first: dict[str, Any],
+) -> Result:
+    """Import `pack` into a fresh database, run an instance on it and read its memory;
+    `first`, the pack's first shop, is the one whose menu changes."""
     db_file = workdir / f"{pack.stem}.sqlite3"
     database_url = f"sqlite:///{db_file}"
     pack_bytes = pack.stat().st_size
@@ -332,7 +340,7 @@ def measure(label: str, pack: Path, workdir: Path, messages: int, menu_changes: 
     db_bytes = sum(  # after the import; a WAL left behind counts too
         f.stat().st_size for f in workdir.glob(f"{db_file.name}*") if f.is_file()
     )
-    seen = asyncio.run(observe(database_url, pack, messages, menu_changes))
+    seen = asyncio.run(observe(database_url, messages, menu_changes, first))
     return Result(
         label=label,
         import_s=import_s,
@@ -396,19 +404,22 @@ def run(args: argparse.Namespace) -> int:
     """Measure the demo region, then the generated one; print both and the difference."""
     with tempfile.TemporaryDirectory(prefix="gongbae-memory-") as tmp:
         workdir = Path(tmp)
-        demo_shops, demo_items = count(json.loads(DEMO_PACK.read_text(encoding="utf-8")))
+        demo_pack = json.loads(DEMO_PACK.read_text(encoding="utf-8"))
+        demo_shops, demo_items = count(demo_pack)
         demo = measure(
             f"demo region ({demo_shops} shops, {demo_items} items)",
             DEMO_PACK,
             workdir,
             args.messages,
             args.menu_changes,
+            demo_pack["merchants"][0],
         )
         report(demo, bar=False)
         region = generated_region(args.shops, args.items)
         shops, items = count(region)
         big_pack = workdir / "region.json"
         big_pack.write_text(json.dumps(region, ensure_ascii=False), encoding="utf-8")
+        first = region["merchants"][0]
         del region
         big = measure(
             f"{shops:,} shops x {args.items} items ({items:,})",
@@ -416,6 +427,7 @@ def run(args: argparse.Namespace) -> int:
             workdir,
             args.messages,
             args.menu_changes,
+            first,
         )
         report(big, bar=True)
     extra = big.after.rss - demo.after.rss

@@ -21,7 +21,8 @@ def release_freed_memory() -> bool:
 
     glibc keeps what Python frees for reuse: rebuilding the parser's index of 300 shops x 50
     items five times in one process left RSS growing to 153 MB without this, and steady at
-    138 MB with it after each rebuild. ctypes releases the GIL for the call.
+    138 MB with it after each rebuild. ctypes releases the GIL for the call, which took
+    1-3 ms there; the event loop's own allocations may wait on glibc's arena locks that long.
     """
     trim = _malloc_trim()
     if trim is None:

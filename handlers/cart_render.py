@@ -19,7 +19,7 @@ def line_details(line: LineView, tr: Translator) -> list[str]:
         if option.amount == "extra":
             name = tr("Extra {choice}", choice=name)
         elif option.amount == "light":
-            name = tr("light {choice}", choice=name)
+            name = tr("Light {choice}", choice=name)
         price = f" (+{tr.money(option.price)})" if option.price else ""
         details.append(f"   · {name}{price}")
     if line.excluded:
@@ -108,17 +108,21 @@ def shop_question(shops: tuple[ShopOption, ...], tr: Translator, kb: Keyboard) -
     """Ask which shop the message is for; a shop closed now is marked 💤 with its hours."""
     for shop in shops:
         name = tr.pick(shop.name, shop.name_en)
-        label = name if shop.open_now else f"💤 {name} · {shop.hours}"
+        label = name
+        if shop.paused:  # its hours may be now: they would not say why it takes no orders
+            label = f"💤 {name} · {tr('paused for now')}"
+        elif not shop.open_now:
+            label = f"💤 {name} · {shop.hours}"
         kb.row((label, cb.PickShop(shop.merchant_id)))
     if not any(shop.open_now for shop in shops):
         return tr(
-            "Several shops sell that, but none of them takes orders now. "
-            "Their opening hours are on the buttons."
+            "Several shops sell that, but none of them takes orders now "
+            "(the buttons say why: opening hours, or paused)."
         )
     question = tr("Several shops sell that. Which shop would you like to order from?")
     if all(shop.open_now for shop in shops):
         return question
-    return question + "\n" + tr("💤 closed now, with its opening hours")
+    return question + "\n" + tr("💤 takes no orders now (closed: its opening hours)")
 
 
 def replace_question(outcome: Outcome, tr: Translator, kb: Keyboard) -> str:

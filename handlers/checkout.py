@@ -63,7 +63,7 @@ async def ask_fulfilment(message: Message, state: Checkout, tr: Translator, ctx:
 async def ask_address(message: Message, state: Checkout, tr: Translator, ctx: Ctx) -> None:
     """Offer saved addresses in the delivery area, or ask for a new one."""
     kb = Keyboard(ctx.deps.signer, message.chat_id)
-    usable = [a for a in state.saved_addresses if a.dong in state.delivery_areas]
+    usable = [a for a in state.saved_addresses if a.deliverable]
     for saved in usable[:4]:
         label = f"{saved.label} · {saved.text}" if saved.label else saved.text
         kb.row((label[:60], cb.UseAddress(saved.id)))
@@ -93,7 +93,7 @@ async def prompt_new_address(
         areas=escape(areas),
     )
     if outside:
-        text = tr("Your saved addresses are outside this shop's delivery area.") + "\n" + text
+        text = tr("None of your saved addresses is in this shop's delivery area.") + "\n" + text
     await message.reply_text(text, reply_markup=keyboard)
 
 

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import User
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot import memory
 from bot.config import Settings
 from bot.i18n import I18n, Translator
 from bot.integrations.delivery import DeliveryAgency
 from bot.integrations.payments import PaymentProvider
-from bot.memory import release_freed_memory
 from bot.metrics import Metrics
 from bot.nlu import IndexBuilder, MenuIndex, ParseError
 from bot.services import catalog, users
@@ -77,7 +77,7 @@ class Deps:
             index = None
         self.menu_index, self.menu_version = index, version
         del builder, index  # the old index went with the swap; the build's tables with these
-        await asyncio.to_thread(release_freed_memory)
+        await asyncio.to_thread(memory.release_freed_memory)
 
     async def refresh_menu_index(self) -> bool:
         """Rebuild the index when the menus changed since it was built (by this instance or

@@ -54,10 +54,11 @@ def preview_text(found: menu_upload.Preview, tr: Translator) -> str:
     shop = escape(tr.pick(found.name, found.name_en))
     rows = [
         tr.plural(
-            "📄 Menu file for {shop}: {n} item, all checked.",
-            "📄 Menu file for {shop}: {n} items, all checked.",
+            "📄 Menu file for {shop}: {count} item, all checked.",
+            "📄 Menu file for {shop}: {count} items, all checked.",
             found.items,
             shop=shop,
+            count=tr.number(found.items),
         )
     ]
     if not found.changed:

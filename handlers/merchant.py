@@ -8,14 +8,14 @@ from bot.services import deliveries, merchants
 from bot.services.errors import NotAllowed, WrongState
 from handlers import callbacks as cb
 from handlers.context import Ctx
-from handlers.notifications import REASON_NAMES
+from handlers.notifications import ALERT_QUESTION, REASON_NAMES
 from handlers.render import Keyboard, status_name
 
 
 def answered(alert: Message, tr: Translator) -> str:
     """A new-order alert without its closing question, now that the shop answered it."""
     text = alert.text_html or ""
-    question = tr("Accept with a time, or reject:")
+    question = tr(ALERT_QUESTION)
     return text.removesuffix(question).rstrip() if text.endswith(question) else text
 
 

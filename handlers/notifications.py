@@ -19,6 +19,7 @@ from handlers.sending import attempt
 
 logger = logging.getLogger(__name__)
 
+ALERT_QUESTION = N_("Accept with a time, or reject:")  # the last line of a new-order alert
 REASON_NAMES = {
     "sold_out": N_("sold out"),
     "too_busy": N_("too busy right now"),
@@ -40,7 +41,7 @@ def order_lines(payload: dict[str, Any], tr: Translator) -> list[str]:
             if amount == "extra":
                 option = tr("Extra {choice}", choice=option)
             elif amount == "light":
-                option = tr("light {choice}", choice=option)
+                option = tr("Light {choice}", choice=option)
             rows.append(f"   · {option}")
         if line["excluded"]:
             rows.append("   · " + tr("without {items}", items=escape(", ".join(line["excluded"]))))
@@ -182,7 +183,7 @@ def merchant_alert(payload: dict[str, Any], tr: Translator) -> str:
         rows.append(tr("📝 {note}", note=escape(payload["note"])))
     rows.append(tr("Paid: {total} (no brokerage fee)", total=tr.money(payload["total"])))
     rows.append("")
-    rows.append(tr("Accept with a time, or reject:"))
+    rows.append(tr(ALERT_QUESTION))
     return "\n".join(rows)
 
 

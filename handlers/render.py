@@ -112,7 +112,9 @@ def welcome(
         region=escape(region),
     )
     if role == Role.MERCHANT:
-        text += "\n\n" + tr("🏪 For your shop: /shop to pause orders or mark sold-outs, /sales")
+        text += "\n\n" + tr(
+            "🏪 For your shop: /shop to pause orders or mark sold-outs, /sales for your sales"
+        )
     elif role == Role.STAFF:
         text += "\n\n" + tr("🏛 For city staff: /stats, /campaigns, /campaign, /invite")
     return text, main_menu(tr, kb)

@@ -3,7 +3,7 @@ as sorted 64-bit codes rather than a dict of strings."""
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.nlu.normalize import deletions
 
@@ -21,16 +21,18 @@ class TypoTable:
     distance of the words it gets (bot/nlu/matcher.py), which drops them.
     """
 
-    __slots__ = ("_bits", "_codes", "_words")
+    __slots__ = ("_bits", "_codes", "_hash", "_words")
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], hasher: Callable[[str], int] = hash) -> None:
+        """`hasher`: Python's str hash; tests pass a poor one to make variants collide."""
+        self._hash = hasher
         self._words = tuple(dict.fromkeys(words))
         self._bits = bits = max(1, (len(self._words) - 1).bit_length())
         # sorted a top byte at a time: never more than a 256th of the codes as Python ints
         buckets = [array("Q") for _ in range(256)]
         for number, word in enumerate(self._words):
             for variant in {word, *deletions(word)}:
-                code = (hash(variant) & _MASK) >> bits << bits | number
+                code = (hasher(variant) & _MASK) >> bits << bits | number
                 buckets[code >> 56].append(code)
         self._codes = array("Q")
         for bucket in buckets:
@@ -42,7 +44,7 @@ class TypoTable:
     def words(self, variant: str) -> tuple[str, ...]:
         """The words `variant` may come from (none when it comes from no word)."""
         bits, codes = self._bits, self._codes
-        low = (hash(variant) & _MASK) >> bits << bits
+        low = (self._hash(variant) & _MASK) >> bits << bits
         high = low | ((1 << bits) - 1)
         found: list[str] = []
         at = bisect_left(codes, low)

@@ -41,6 +41,7 @@ class SavedAddress:
     label: str | None
     text: str
     dong: str | None
+    deliverable: bool = True  # in the delivery area of the cart's shop (as set_address judges)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,12 @@ def normalize_phone(text: str) -> str:
         raise InvalidPhone(text[:32])
     prefix, middle, last = match.groups()
     return f"0{prefix}-{middle}-{last}"
+
+
+def _area(text: str, dong: str | None, areas: list[str]) -> bool:
+    """Whether an address (its 동, else the one its text names) is in the delivery area."""
+    dong = dong or find_dong(text, areas)
+    return dong is not None and dong in areas
 
 
 def find_dong(text: str, areas: list[str]) -> str | None:
@@ -129,7 +136,9 @@ async def view(session: AsyncSession, *, telegram_id: int, now: datetime) -> Che
         phone=order.phone or user.phone,
         note=order.note,
         saved_addresses=tuple(
-            SavedAddress(a.id, a.label, a.text, a.dong)
+            SavedAddress(
+                a.id, a.label, a.text, a.dong, _area(a.text, a.dong, merchant.delivery_areas)
+            )
             for a in sorted(
                 user.addresses, key=lambda a: a.last_used_at or a.created_at, reverse=True
             )
@@ -219,7 +228,7 @@ async def set_address(
         raise CheckoutIncomplete("address")
     text = text.strip()[:ADDRESS_LIMIT]
     dong = dong or find_dong(text, areas)
-    if dong is None or dong not in areas:
+    if not _area(text, dong, areas):
         raise OutsideDeliveryArea(dong, areas)
     order.fulfilment = Fulfilment.DELIVERY
     order.address_text, order.address_dong = text, dong

@@ -374,8 +374,9 @@ async def _number_new_rows(session: AsyncSession) -> None:
     """On SQLite, give the rows about to be inserted their ids, as SQLite itself would (one
     past the largest). SQLite cannot tell which new id went to which row of a multi-row
     INSERT, so SQLAlchemy inserts rows it must learn the ids of one statement at a time:
-    ~200,000 round trips for 2,250 shops. The write transaction holds SQLite's lock, so no
-    one else takes an id meanwhile."""
+    ~200,000 round trips for 2,250 shops. No one else takes an id meanwhile: write sessions
+    begin with BEGIN IMMEDIATE (models/db.py), so this transaction holds SQLite's write lock
+    from its first statement."""
     if session.get_bind().dialect.name != "sqlite":
         return  # PostgreSQL returns the ids of a multi-row INSERT in order
     new: dict[type, list[Any]] = {}

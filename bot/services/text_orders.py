@@ -42,6 +42,7 @@ class ShopOption:
     name_en: str
     open_now: bool = True  # else it takes no order now (closed, or paused by its owner)
     hours: str = ""
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,7 @@ async def _shops(session: AsyncSession, codes: list[str], now: datetime) -> tupl
             shop.name_en,
             open_now=not shop.paused and catalog.is_open(shop.hours, now.time()),
             hours=shop.hours,
+            paused=shop.paused,
         )
         for code in codes
         if (shop := rows.get(code)) is not None

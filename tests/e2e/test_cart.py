@@ -3,7 +3,10 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+
 from bot.runner import Stack
+from models.region import Merchant
 from tests.e2e.harness import ChatClient
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -99,17 +102,28 @@ async def test_the_shop_question_marks_shops_closed_now(stack: Stack, chat: Chat
     [question] = await chat.send(JIYOUNG, "후라이드 두 마리")
     assert chat.buttons(JIYOUNG) == ["꼬꼬옛날통닭", "💤 한빛치킨 · 15:00-02:00"]  # open first
     assert question.text == (
-        "여러 가게에서 팔아요. 어느 가게에서 주문할까요?\n💤 지금은 닫은 가게 (영업시간 함께 표시)"
+        "여러 가게에서 팔아요. 어느 가게에서 주문할까요?\n"
+        "💤 지금은 주문을 받지 않는 가게 (닫은 가게는 영업시간 표시)"
     )
     stack.deps.clock = lambda: DAWN  # every demo shop is closed at 05:00
     [question] = await chat.send(ALEX, "two fried chicken")
     assert question.text == (
-        "Several shops sell that, but none of them takes orders now. "
-        "Their opening hours are on the buttons."
+        "Several shops sell that, but none of them takes orders now "
+        "(the buttons say why: opening hours, or paused)."
     )
     assert chat.buttons(ALEX) == [
         "💤 Hanbit Chicken · 15:00-02:00",
         "💤 Kkokko Old-Style Chicken · 12:00-24:00",
+    ]
+    stack.deps.clock = lambda: AFTERNOON
+    async with stack.deps.sessions.begin() as session:  # its owner paused orders
+        await session.execute(
+            update(Merchant).where(Merchant.code == "kkokko-tongdak").values(paused=True)
+        )
+    await chat.send(JIYOUNG, "후라이드 두 마리")
+    assert chat.buttons(JIYOUNG) == [
+        "💤 한빛치킨 · 15:00-02:00",
+        "💤 꼬꼬옛날통닭 · 잠시 주문을 쉬고 있어요",  # open by its hours, but paused
     ]
 
 

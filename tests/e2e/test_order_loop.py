@@ -249,7 +249,7 @@ async def test_saved_addresses_outside_the_area_are_not_offered(chat: ChatClient
     await chat.press(ALEX, next(b for b in chat.buttons(ALEX) if b.startswith("✅ Order")))
     *_, ask = await chat.press(ALEX, next(b for b in chat.buttons(ALEX) if b.startswith("🛵")))
     text = ask.text or ""
-    assert text.startswith("Your saved addresses are outside this shop's delivery area.\n")
+    assert text.startswith("None of your saved addresses is in this shop's delivery area.\n")
     assert "This shop delivers to: 아라동" in text
     assert not ask.buttons()  # no Home (가정1동) button to be refused after the press
 

@@ -50,7 +50,8 @@ async def test_chat_api_long_poll(served: Served) -> None:
 async def test_web_chat_echo_and_button(served: Served, browser: Browser) -> None:
     sandbox = served.sandbox
     async with polling(served):
-        page = await browser.new_page()
+        # the browser's own zone and clock format must not be Seoul's: UTC, 12-hour
+        page = await browser.new_page(timezone_id="UTC", locale="en-US")
         try:
             await page.goto(f"{served.base}/")
             column = page.locator('[data-persona="jimin"]')
@@ -84,7 +85,7 @@ async def test_web_chat_echo_and_button(served: Served, browser: Browser) -> Non
                 await again.goto(f"{served.base}/")
                 later = again.locator('[data-persona="jimin"]')
                 await expect(later.get_by_test_id("bubble-text").first).to_be_visible()
-                await again.wait_for_timeout(300)  # a toast stays 3.5 s: counted, not awaited
+                # drawn with the bubbles, so counted now (awaiting 0 would outlast a toast)
                 assert await later.get_by_test_id("toast").count() == 0
             finally:
                 await again.close()
