@@ -6,7 +6,7 @@ Every ad starts with "(광고)" and the sender's name, and ends with the free op
 
 from html import escape
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services.broadcast import CouponNote
 from bot.services.campaigns import Report
 from handlers import callbacks as cb
@@ -14,6 +14,9 @@ from handlers.render import Keyboard
 from models.base import CampaignStatus
 
 BAR_WIDTH = 10
+
+
+AD_FOOTER = N_("To stop these ads for free, tap “🔕 Stop ads” below.")  # an ad's last line
 
 
 def ad_text(
@@ -33,7 +36,7 @@ def ad_text(
                 date=tr.when(coupon.valid_to, "yyyy-MM-dd"),
             ),
         ]
-    rows += ["", tr("To stop these ads for free, tap “🔕 Stop ads” below.")]
+    rows += ["", tr(AD_FOOTER)]
     return "\n".join(rows)
 
 

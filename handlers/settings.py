@@ -5,6 +5,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
 from bot.services import users
+from handlers import ads
 from handlers import callbacks as cb
 from handlers.context import Ctx
 from handlers.render import Keyboard
@@ -109,7 +110,16 @@ async def stop_ads(update: Update, context: Ctx) -> None:
         show_alert=True,
     )
     kb = Keyboard(context.deps.signer, message.chat_id).row((tr("🛍 Order now"), cb.Categories()))
-    await query.edit_message_reply_markup(kb.markup())
+    body = (message.caption_html if message.photo else message.text_html) or ""
+    footer = tr(ads.AD_FOOTER)
+    if not body.endswith(footer):  # another language's ad, or an older one
+        await query.edit_message_reply_markup(kb.markup())
+        return
+    body = body.removesuffix(footer) + tr("🔕 You will get no more ads; /settings changes that.")
+    if message.photo:
+        await query.edit_message_caption(body, reply_markup=kb.markup())
+    else:
+        await query.edit_message_text(body, reply_markup=kb.markup())
 
 
 HANDLERS = [

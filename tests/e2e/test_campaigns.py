@@ -281,6 +281,11 @@ async def test_scheduled_campaign_with_a_picture(stack: Stack, chat: ChatClient)
     assert [b["text"] for row in chat.last("resident-alex").buttons() for b in row] == [
         "🛍 Order now"
     ]
+    # the ad no longer points at the button it lost
+    stopped = chat.last("resident-alex").text or ""
+    assert stopped.endswith(
+        "Friday night jokbal sale\n\n🔕 You will get no more ads; /settings changes that."
+    )
     await settle(stack, lambda: "✅" in (chat.last(STAFF).text or ""))
     assert "보냄 2" in (chat.last(STAFF).text or "")
 
