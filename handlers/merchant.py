@@ -9,14 +9,13 @@ from bot.services.errors import NotAllowed, WrongState
 from handlers import callbacks as cb
 from handlers.context import Ctx
 from handlers.notifications import ALERT_QUESTION, REASON_NAMES
-from handlers.render import Keyboard, status_name
+from handlers.render import Keyboard, status_name, without_ending
 
 
 def answered(alert: Message, tr: Translator) -> str:
     """A new-order alert without its closing question, now that the shop answered it."""
     text = alert.text_html or ""
-    question = tr(ALERT_QUESTION)
-    return text.removesuffix(question).rstrip() if text.endswith(question) else text
+    return without_ending(text, tr(ALERT_QUESTION)) or text
 
 
 async def _refuse(query: object, err: Exception, tr: Translator) -> None:

@@ -99,6 +99,12 @@ def language_prompt(kb: Keyboard) -> tuple[str, Keyboard]:
     return "언어를 선택해 주세요.\nPlease choose your language.", kb
 
 
+def without_ending(html: str, ending: str) -> str | None:
+    """A message's text without its known last line (and the blank before it); None when
+    it does not end so (written in another language, or an older wording)."""
+    return html.removesuffix(ending).rstrip() if html.endswith(ending) else None
+
+
 def welcome(
     tr: Translator, name: str | None, region: str, kb: Keyboard, role: str = Role.RESIDENT
 ) -> tuple[str, Keyboard]:

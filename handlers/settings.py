@@ -8,7 +8,7 @@ from bot.services import users
 from handlers import ads
 from handlers import callbacks as cb
 from handlers.context import Ctx
-from handlers.render import Keyboard
+from handlers.render import Keyboard, without_ending
 
 
 def consent_question(tr: Translator, kb: Keyboard) -> str:
@@ -111,11 +111,11 @@ async def stop_ads(update: Update, context: Ctx) -> None:
     )
     kb = Keyboard(context.deps.signer, message.chat_id).row((tr("🛍 Order now"), cb.Categories()))
     body = (message.caption_html if message.photo else message.text_html) or ""
-    footer = tr(ads.AD_FOOTER)
-    if not body.endswith(footer):  # another language's ad, or an older one
+    kept = without_ending(body, tr(ads.AD_FOOTER))
+    if kept is None:  # another language's ad, or an older one
         await query.edit_message_reply_markup(kb.markup())
         return
-    body = body.removesuffix(footer) + tr("🔕 You will get no more ads; /settings changes that.")
+    body = kept + "\n\n" + tr("🔕 You will get no more ads; /settings changes that.")
     if message.photo:
         await query.edit_message_caption(body, reply_markup=kb.markup())
     else:

@@ -481,8 +481,7 @@ def _finish(
         if part_key.isascii() and len(part_key) >= MIN_FUZZY_LATIN:
             romans[skeleton(part_key)].add(part_key)
     # the typo tables have hundreds of thousands of variants: see bot/nlu/typos.py
-    jamo_keys: dict[str, str | set[str]] = {}
-    hangul_words: list[str] = []
+    jamo_keys: dict[str, str | set[str]] = {}  # its keys: the Hangul words of the typo table
     spaced = {  # "페퍼로니" of "페퍼로니 피자": a word of its own, worth typo look-up
         key(word) for raw_name in display.values() for word in raw_name.split()[:-1]
     }
@@ -495,8 +494,6 @@ def _finish(
         if _all_hangul(word_key):
             spelled = loose_jamo(word_key)
             if len(spelled) >= MIN_FUZZY_JAMO:
-                if spelled not in jamo_keys:
-                    hangul_words.append(spelled)
                 _put(jamo_keys, spelled, word_key)
     return MenuIndex(
         merchants=tuple(merchants),
@@ -519,7 +516,7 @@ def _finish(
         },
         romans=_packed(romans),
         part_romans=_packed(part_romans),
-        typo_hangul=TypoTable(hangul_words),
+        typo_hangul=TypoTable(jamo_keys),
         typo_latin=TypoTable(s for s in romans if len(s) >= MIN_FUZZY_LATIN),
         jamo_keys=_packed(jamo_keys),
         max_key_len=max((len(k) for k in names), default=1),

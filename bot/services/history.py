@@ -37,8 +37,12 @@ class Reordered:
     skipped: tuple[tuple[str, str], ...]  # (name, name_en) of items no longer available
 
 
+async def _find_user_id(session: AsyncSession, telegram_id: int) -> int | None:
+    return await session.scalar(select(User.id).where(User.telegram_id == telegram_id))
+
+
 async def _user_id(session: AsyncSession, telegram_id: int) -> int:
-    found = await session.scalar(select(User.id).where(User.telegram_id == telegram_id))
+    found = await _find_user_id(session, telegram_id)
     if found is None:
         raise NotFound("user", telegram_id)
     return found
@@ -46,7 +50,7 @@ async def _user_id(session: AsyncSession, telegram_id: int) -> int:
 
 async def recent(session: AsyncSession, *, telegram_id: int, limit: int = 8) -> list[OrderRow]:
     """The resident's latest placed orders, newest first (none for someone never seen)."""
-    user_id = await session.scalar(select(User.id).where(User.telegram_id == telegram_id))
+    user_id = await _find_user_id(session, telegram_id)
     if user_id is None:  # writes before /start, or again after /forget
         return []
     rows = await session.execute(
