@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.i18n import Translator
 from bot.integrations.payments import currency_name
-from bot.services import checkout, coupons, payments, text_orders
+from bot.services import checkout, coupons, outbox, payments, text_orders
 from bot.services.checkout import Checkout
 from bot.services.errors import (
     BelowMinimumOrder,
@@ -197,11 +197,12 @@ def summary_keyboard(
 
 
 async def send_link(message: Message, link: PaymentLink, tr: Translator, ctx: Ctx) -> None:
-    """The payment link, in the region's local currency."""
+    """The payment link, in the region's local currency; its button comes off once the
+    order is paid or the link no longer applies."""
     currency = currency_name(link.currency, tr.locale)
     button = InlineKeyboardButton(tr("💳 Pay with {currency}", currency=currency), url=link.url)
     minutes = ctx.deps.settings.payment_expiry_minutes
-    await message.reply_text(
+    sent = await message.reply_text(
         tr(
             "Order #{order}: please pay {amount} with {currency}. The link is valid for "
             "{minutes} minutes; the shop gets your order as soon as you have paid.",
@@ -212,6 +213,14 @@ async def send_link(message: Message, link: PaymentLink, tr: Translator, ctx: Ct
         ),
         reply_markup=InlineKeyboardMarkup([[button]]),
     )
+    async with ctx.deps.sessions.begin() as session:
+        outbox.remember(
+            session,
+            order_id=link.order_id,
+            chat_id=sent.chat_id,
+            message_id=sent.message_id,
+            now=ctx.deps.now(),
+        )
 
 
 async def explain(message: Message, err: ServiceError, tr: Translator, ctx: Ctx) -> None:

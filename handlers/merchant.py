@@ -46,6 +46,7 @@ async def accept(update: Update, context: Ctx) -> None:
                 telegram_id=user.id,
                 eta=action.eta,
                 now=context.deps.now(),
+                keep=(message.chat_id, message.message_id),
             )
     except (NotAllowed, WrongState) as err:
         await _refuse(query, err, tr)
@@ -99,6 +100,7 @@ async def reject(update: Update, context: Ctx) -> None:
                 reason=action.reason,
                 provider=context.deps.provider,
                 now=context.deps.now(),
+                keep=(message.chat_id, message.message_id),
             )
     except (NotAllowed, WrongState) as err:
         await _refuse(query, err, tr)
@@ -127,7 +129,11 @@ async def dispatch(update: Update, context: Ctx) -> None:
         async with context.deps.sessions.begin() as session:
             tr = await context.translator_for(user, session)
             await merchants.dispatch(
-                session, order_id=action.order_id, telegram_id=user.id, now=context.deps.now()
+                session,
+                order_id=action.order_id,
+                telegram_id=user.id,
+                now=context.deps.now(),
+                keep=(message.chat_id, message.message_id),
             )
     except (NotAllowed, WrongState) as err:
         await _refuse(query, err, tr)
@@ -151,7 +157,11 @@ async def delivered(update: Update, context: Ctx) -> None:
         async with context.deps.sessions.begin() as session:
             tr = await context.translator_for(user, session)
             await merchants.deliver(
-                session, order_id=action.order_id, telegram_id=user.id, now=context.deps.now()
+                session,
+                order_id=action.order_id,
+                telegram_id=user.id,
+                now=context.deps.now(),
+                keep=(message.chat_id, message.message_id),
             )
     except (NotAllowed, WrongState) as err:
         await _refuse(query, err, tr)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, Message
 
 from bot.i18n import N_, Translator
 from bot.services import outbox, users
@@ -15,7 +15,7 @@ from bot.services.merchants import ETAS
 from handlers import callbacks as cb
 from handlers.context import Deps, GongbaeApp
 from handlers.render import Keyboard
-from handlers.sending import attempt
+from handlers.sending import Outcome, attempt
 
 logger = logging.getLogger(__name__)
 
@@ -248,24 +248,40 @@ class OutboxSender:
 
     async def _send(self, envelope: outbox.Envelope) -> None:
         deps = self.deps
-        async with deps.reads() as session:
-            locale, language_code = await users.languages_of(session, envelope.chat_id)
-        tr = deps.i18n.translator(locale, language_code)
-        try:
-            text, markup = render(
-                envelope.kind, envelope.payload, tr, Keyboard(deps.signer, envelope.chat_id)
+        if envelope.kind == outbox.RETIRE:
+            outcome, message_id = await self._retire(envelope), None
+        else:
+            async with deps.reads() as session:
+                locale, language_code = await users.languages_of(session, envelope.chat_id)
+            tr = deps.i18n.translator(locale, language_code)
+            try:
+                text, markup = render(
+                    envelope.kind, envelope.payload, tr, Keyboard(deps.signer, envelope.chat_id)
+                )
+            except (KeyError, ValueError, TypeError) as err:  # a bad row must not block others
+                logger.exception("Outbox message %s cannot be rendered", envelope.id)
+                async with deps.sessions.begin() as session:
+                    await outbox.failed(session, envelope.id, error=f"render: {err!r}")
+                return
+            outcome = await attempt(
+                self.application.bot.send_message(envelope.chat_id, text, reply_markup=markup)
             )
-        except (KeyError, ValueError, TypeError) as err:  # a bad row must not block the rest
-            logger.exception("Outbox message %s cannot be rendered", envelope.id)
-            async with deps.sessions.begin() as session:
-                await outbox.failed(session, envelope.id, error=f"render: {err!r}")
-            return
-        outcome = await attempt(
-            self.application.bot.send_message(envelope.chat_id, text, reply_markup=markup)
-        )
+            message = outcome.result
+            message_id = message.message_id if isinstance(message, Message) else None
         async with deps.sessions.begin() as session:
             if outcome.kind == "sent":
                 await outbox.sent(session, envelope.id, now=deps.now())
+                if envelope.kind == outbox.RETIRE:
+                    await outbox.retired(session, envelope.payload)
+                elif envelope.kind in outbox.LIVE_KINDS and message_id and envelope.order_id:
+                    outbox.remember(
+                        session,
+                        order_id=envelope.order_id,
+                        chat_id=envelope.chat_id,
+                        message_id=message_id,
+                        outbox_id=envelope.id,
+                        now=deps.now(),
+                    )
             elif outcome.kind in ("blocked", "refused"):
                 logger.warning(
                     "Outbox message %s to chat %s failed: %s",
@@ -284,3 +300,18 @@ class OutboxSender:
         logger.info(
             "Sent %s for order %s to chat %s", envelope.kind, envelope.order_id, envelope.chat_id
         )
+
+    async def _retire(self, envelope: outbox.Envelope) -> Outcome:
+        """Take the buttons off the order's earlier messages in this chat. An edit Telegram
+        refuses (the message is gone, or has no buttons any more) is left as it is."""
+        async with self.deps.reads() as session:
+            message_ids = await outbox.to_retire(session, envelope.payload)
+        for message_id in message_ids:
+            outcome = await attempt(
+                self.application.bot.edit_message_reply_markup(
+                    envelope.chat_id, message_id, reply_markup=None
+                )
+            )
+            if outcome.kind in ("wait", "retry"):
+                return outcome
+        return Outcome("sent")

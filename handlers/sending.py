@@ -16,12 +16,13 @@ class Outcome:
     kind: str
     delay: float = 0.0
     error: str = ""
+    result: object = None  # what the send returned, when sent
 
 
 async def attempt(send: Awaitable[object]) -> Outcome:
     """Await a send and sort its result."""
     try:
-        await send
+        result = await send
     except RetryAfter as err:
         wait = err.retry_after
         delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -32,4 +33,4 @@ async def attempt(send: Awaitable[object]) -> Outcome:
         return Outcome("refused", error=str(err))
     except TelegramError as err:
         return Outcome("retry", error=str(err))
-    return Outcome("sent")
+    return Outcome("sent", result=result)

@@ -24,3 +24,17 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(255))
+
+
+class OrderMessage(Base):
+    """A sent message whose buttons act on an order (a shop's alert, a payment link): they
+    are taken off once the order moves on, so nobody presses a button that no longer applies."""
+
+    __tablename__ = "order_message"
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

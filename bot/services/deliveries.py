@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.integrations.delivery import DeliveryAgency, DeliveryRequest
-from bot.services import lifecycle
+from bot.services import lifecycle, outbox
 from bot.services.errors import WrongState
 from bot.services.merchants import order_for_member
 from bot.services.payments import CallbackRejected
@@ -79,11 +79,13 @@ async def apply_callback(
         )  # fmt: skip
     elif step == DeliveryStatus.PICKED_UP:
         lifecycle.move(order, OrderStatus.DISPATCHED, now)
+        await outbox.retire(session, order_id=order.id, now=now)
         await lifecycle.notify(session, order, now=now, resident="order_dispatched")
     else:
         if order.status == OrderStatus.ACCEPTED:  # picked-up callback lost: still delivered
             lifecycle.move(order, OrderStatus.DISPATCHED, now)
         lifecycle.move(order, OrderStatus.DELIVERED, now)
+        await outbox.retire(session, order_id=order.id, now=now)
         await lifecycle.notify(
             session, order, now=now, resident="order_delivered", merchant="merchant_delivered"
         )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.integrations.payments import PaymentProvider
 from bot.nlu import Line, OptionPick
-from bot.services import coupons, lifecycle, ordering, payments
+from bot.services import coupons, lifecycle, ordering, outbox, payments
 from bot.services.errors import NotAllowed, NotFound, WrongState
 from models.base import OrderStatus, PaymentStatus
 from models.order import Order
@@ -149,6 +149,7 @@ async def cancel(
     was_paid = order.status == OrderStatus.PAID
     lifecycle.move(order, OrderStatus.CANCELLED, now)
     order.cancel_reason = "by_resident"
+    await outbox.retire(session, order_id=order_id, now=now)
     await coupons.release(session, order)
     for pending in await session.scalars(
         select(Payment).where(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.integrations.payments import PaymentProvider
-from bot.services import coupons, lifecycle, payments
+from bot.services import coupons, lifecycle, outbox, payments
 from bot.services.errors import InviteInvalid, NotAllowed, NotFound, WrongState
 from models.base import OrderStatus, Role
 from models.order import Order
@@ -32,14 +32,22 @@ async def order_for_member(session: AsyncSession, order_id: int, telegram_id: in
 
 
 async def accept(
-    session: AsyncSession, *, order_id: int, telegram_id: int, eta: int, now: datetime
+    session: AsyncSession,
+    *,
+    order_id: int,
+    telegram_id: int,
+    eta: int,
+    now: datetime,
+    keep: tuple[int, int] | None = None,
 ) -> str:
-    """Accept a paid order, promising it in `eta` minutes; return its fulfilment."""
+    """Accept a paid order, promising it in `eta` minutes; return its fulfilment. The
+    buttons come off the order's other alerts, but not off `keep` (see outbox.retire)."""
     if eta not in ETAS:
         raise WrongState(order_id, "bad eta")
     order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.ACCEPTED, now)
     order.eta_minutes = eta
+    await outbox.retire(session, order_id=order_id, now=now, keep=keep)
     await lifecycle.notify(session, order, now=now, resident="order_accepted")
     return order.fulfilment.value
 
@@ -52,6 +60,7 @@ async def reject(
     reason: str,
     provider: PaymentProvider,
     now: datetime,
+    keep: tuple[int, int] | None = None,
 ) -> None:
     """Reject a paid order with a reason and refund the resident."""
     if reason not in REASONS:
@@ -59,6 +68,7 @@ async def reject(
     order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.REJECTED, now)
     order.reject_reason = reason
+    await outbox.retire(session, order_id=order_id, now=now, keep=keep)
     await coupons.release(session, order)
     refunded = await payments.refund(session, order, provider, now=now)
     await lifecycle.notify(
@@ -67,20 +77,32 @@ async def reject(
 
 
 async def dispatch(
-    session: AsyncSession, *, order_id: int, telegram_id: int, now: datetime
+    session: AsyncSession,
+    *,
+    order_id: int,
+    telegram_id: int,
+    now: datetime,
+    keep: tuple[int, int] | None = None,
 ) -> None:
     """The order left the shop (출발), or is ready for pickup."""
     order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.DISPATCHED, now)
+    await outbox.retire(session, order_id=order_id, now=now, keep=keep)
     await lifecycle.notify(session, order, now=now, resident="order_dispatched")
 
 
 async def deliver(
-    session: AsyncSession, *, order_id: int, telegram_id: int, now: datetime
+    session: AsyncSession,
+    *,
+    order_id: int,
+    telegram_id: int,
+    now: datetime,
+    keep: tuple[int, int] | None = None,
 ) -> None:
     """The order reached the resident (배달 완료): ask for a review."""
     order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.DELIVERED, now)
+    await outbox.retire(session, order_id=order_id, now=now, keep=keep)
     await lifecycle.notify(session, order, now=now, resident="order_delivered")
 
 
@@ -110,6 +132,7 @@ async def chase_unanswered(
             full = await lifecycle.load(session, order.id)
             lifecycle.move(full, OrderStatus.CANCELLED, now)
             full.cancel_reason = "no_answer"
+            await outbox.retire(session, order_id=order.id, now=now)
             await coupons.release(session, full)
             refunded = await payments.refund(session, full, provider, now=now)
             await lifecycle.notify(
@@ -124,6 +147,7 @@ async def chase_unanswered(
         elif order.alerts_sent < 1:
             order.alerts_sent += 1
             full = await lifecycle.load(session, order.id)
+            await outbox.retire(session, order_id=order.id, now=now)  # the new alert replaces it
             await lifecycle.notify(
                 session, full, now=now, merchant="merchant_new_order", extra={"again": True}
             )

@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models.base import OutboxStatus
-from models.outbox import OutboxMessage
+from models.outbox import OrderMessage, OutboxMessage
 
 MAX_ATTEMPTS = 8
+# Messages whose buttons act on the order's state at the time: their ids are kept, and a
+# RETIRE message takes the buttons off once the order moves on.
+LIVE_KINDS = ("merchant_new_order", "payment_declined", "payment_expired")
+RETIRE = "retire_buttons"
 
 
 @dataclass(frozen=True)
@@ -148,3 +152,73 @@ async def oldest_pending(session: AsyncSession) -> datetime | None:
             OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
         )
     )
+
+
+def remember(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+    outbox_id: int | None = None,
+) -> None:
+    """Keep the id of a sent message whose buttons act on the order as it is now."""
+    session.add(
+        OrderMessage(
+            order_id=order_id,
+            chat_id=chat_id,
+            message_id=message_id,
+            outbox_id=outbox_id,
+            created_at=now,
+        )
+    )
+
+
+async def retire(
+    session: AsyncSession, *, order_id: int, now: datetime, keep: tuple[int, int] | None = None
+) -> None:
+    """The order moved on: take the buttons off its messages sent so far, and off those
+    written but not yet sent, except `keep` (chat id, message id: the message whose button
+    was pressed, which its handler redraws)."""
+    found: dict[int, dict[str, list[int]]] = {}
+    sent = await session.execute(
+        select(OrderMessage.id, OrderMessage.chat_id, OrderMessage.message_id).where(
+            OrderMessage.order_id == order_id
+        )
+    )
+    done = []
+    for row_id, chat_id, message_id in sent:
+        if (chat_id, message_id) != keep:
+            found.setdefault(chat_id, {"messages": [], "rows": []})["messages"].append(message_id)
+            done.append(row_id)
+    unsent = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.chat_id).where(
+            OutboxMessage.order_id == order_id,
+            OutboxMessage.kind.in_(LIVE_KINDS),
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+    )
+    for row_id, chat_id in unsent:
+        found.setdefault(chat_id, {"messages": [], "rows": []})["rows"].append(row_id)
+    if done:
+        await session.execute(delete(OrderMessage).where(OrderMessage.id.in_(done)))
+    for chat_id, payload in sorted(found.items()):
+        enqueue(session, chat_id=chat_id, kind=RETIRE, payload=payload, now=now, order_id=order_id)
+
+
+async def to_retire(session: AsyncSession, payload: dict[str, list[int]]) -> list[int]:
+    """The message ids a RETIRE message takes the buttons off: those it names, and those
+    of the outbox rows it names, sent since it was written."""
+    later = await session.scalars(
+        select(OrderMessage.message_id).where(OrderMessage.outbox_id.in_(payload["rows"]))
+    )
+    return [*payload["messages"], *later]
+
+
+async def retired(session: AsyncSession, payload: dict[str, list[int]]) -> None:
+    """Forget the messages of outbox rows whose buttons a RETIRE message took off."""
+    if payload["rows"]:
+        await session.execute(
+            delete(OrderMessage).where(OrderMessage.outbox_id.in_(payload["rows"]))
+        )

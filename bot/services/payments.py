@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.integrations.payments import PaymentProvider, PaymentRequest
-from bot.services import checkout, coupons, lifecycle
+from bot.services import checkout, coupons, lifecycle, outbox
 from bot.services.errors import (
     CheckoutIncomplete,
     CouponExhausted,
@@ -134,6 +134,7 @@ async def pay_again(
         order.total = order.subtotal + order.delivery_fee - order.discount
     elif order.status != OrderStatus.AWAITING_PAYMENT:
         raise WrongState(order_id, order.status.value)
+    await outbox.retire(session, order_id=order_id, now=now)  # the earlier links and offers
     for old in await session.scalars(
         select(Payment).where(
             Payment.order_id == order_id, Payment.status == PaymentStatus.PENDING
@@ -179,6 +180,7 @@ async def apply_callback(
             raise CallbackRejected(f"payment is {payment.status.value}", 409)
         payment.status = PaymentStatus.DECLINED
         payment.provider_tx_id = tx_id
+        await outbox.retire(session, order_id=order.id, now=now)
         if order.status == OrderStatus.AWAITING_PAYMENT:
             lifecycle.move(order, OrderStatus.EXPIRED, now)  # unpaid: the resident may pay again
             await coupons.release(session, order)
@@ -219,6 +221,7 @@ async def apply_callback(
     payment.provider_tx_id = tx_id
     payment.paid_at = now
     lifecycle.move(order, OrderStatus.PAID, now)
+    await outbox.retire(session, order_id=order.id, now=now)
     await lifecycle.notify(
         session, order, now=now, resident="order_paid", merchant="merchant_new_order"
     )
@@ -241,6 +244,7 @@ async def expire_due(session: AsyncSession, *, now: datetime) -> list[int]:
         if order.status == OrderStatus.AWAITING_PAYMENT:
             lifecycle.move(order, OrderStatus.EXPIRED, now)
             await coupons.release(session, order)
+            await outbox.retire(session, order_id=order.id, now=now)
             await lifecycle.notify(session, order, now=now, resident="payment_expired")
             expired.append(order.id)
     return expired

@@ -14,6 +14,7 @@ from bot.services import users
 from bot.services.errors import NotAllowed, OrdersOpen
 from models.base import OrderStatus, Role
 from models.order import Order
+from models.outbox import OrderMessage
 from models.region import MerchantMember
 from models.user import Address, User
 
@@ -40,8 +41,8 @@ ERASED = {
 
 
 async def erase_expired(session: AsyncSession, *, now: datetime, days: int) -> int:
-    """Erase address, location, phone and note of orders finished over `days` days ago;
-    return how many orders were erased."""
+    """Erase address, location, phone and note of orders finished over `days` days ago, and
+    the message ids kept for them (outbox.remember); return how many orders were erased."""
     before = now - timedelta(days=days)
     finished_at = Order.status_changed_at
     result = await session.execute(
@@ -58,6 +59,8 @@ async def erase_expired(session: AsyncSession, *, now: datetime, days: int) -> i
         )
         .values(**ERASED)
     )
+    finished = select(Order.id).where(Order.status.in_(FINISHED), finished_at < before)
+    await session.execute(delete(OrderMessage).where(OrderMessage.order_id.in_(finished)))
     return result.rowcount or 0
 
 
@@ -78,6 +81,7 @@ async def forget(session: AsyncSession, *, telegram_id: int, now: datetime) -> N
     )
     await session.execute(update(Order).where(Order.user_id == user.id).values(**ERASED))
     await session.execute(delete(Address).where(Address.user_id == user.id))
+    await session.execute(delete(OrderMessage).where(OrderMessage.chat_id == telegram_id))
     await session.execute(
         update(User)
         .where(User.id == user.id)

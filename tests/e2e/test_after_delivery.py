@@ -3,7 +3,7 @@
 from bot.runner import Stack
 from handlers import callbacks as cb
 from tests.e2e.harness import ChatClient
-from tests.e2e.test_order_loop import JIYOUNG, OWNER, order_to_payment, pay, until
+from tests.e2e.test_order_loop import JIYOUNG, OWNER, buttons_gone, order_to_payment, pay, until
 
 
 async def delivered_order(stack: Stack, chat: ChatClient) -> None:
@@ -53,13 +53,16 @@ async def test_my_orders_and_order_again(stack: Stack, chat: ChatClient) -> None
 
 async def test_cancel_before_the_shop_accepts_refunds(stack: Stack, chat: ChatClient) -> None:
     await pay(await order_to_payment(chat))
-    await until(stack, chat, OWNER, "새 주문")
+    assert stack.sandbox is not None
+    alert = await stack.sandbox.wait_for_bot_message(chat.user_id(OWNER), contains="새 주문")
+    accept = alert.buttons()[0][0]["callback_data"]
     await chat.send(JIYOUNG, "/orders")
     await chat.press(JIYOUNG, chat.buttons(JIYOUNG)[0])
     [done] = await chat.press(JIYOUNG, "❌ 주문 취소")
     assert "환불했어요" in (done.text or "")
     await until(stack, chat, OWNER, "주문하신 분이 취소")
-    await chat.press(OWNER, "30분")
+    await buttons_gone(stack, chat, OWNER, alert.message_id)  # nothing left to accept
+    await chat.press_data(OWNER, alert.message_id, accept)  # pressed anyway (a replay)
     assert "이미 처리된 주문이에요" in chat.answers(OWNER)[-1]
 
 

@@ -21,6 +21,17 @@ async def until(stack: Stack, chat: ChatClient, who: str, text: str) -> str:
     return message.text or ""
 
 
+async def buttons_gone(stack: Stack, chat: ChatClient, who: str, message_id: int) -> None:
+    """Wait for the outbox to take the buttons off one of the bot's messages."""
+    assert stack.sandbox is not None
+    [record] = [
+        m for m in stack.sandbox.bot_messages(chat.user_id(who)) if m.message_id == message_id
+    ]
+    await stack.sandbox.wait_for(
+        lambda: not record.buttons(), 10, what=f"buttons off message #{message_id}"
+    )
+
+
 def payment_url(chat: ChatClient, who: str) -> str:
     buttons = chat.last(who).buttons()
     return buttons[0][0]["url"]
@@ -61,8 +72,10 @@ async def order_to_payment(chat: ChatClient) -> str:
 
 async def test_happy_path_in_korean(stack: Stack, chat: ChatClient) -> None:
     url = await order_to_payment(chat)
+    link = chat.last(JIYOUNG)
     assert "결제가 완료됐어요" in await pay(url)
     paid = await until(stack, chat, JIYOUNG, "결제가 완료됐어요")
+    await buttons_gone(stack, chat, JIYOUNG, link.message_id)  # no 💳 on a paid order
     order_id = re.search(r"#(\d+)", paid)
     assert order_id is not None
     alert = await until(stack, chat, OWNER, "새 주문")
@@ -99,8 +112,10 @@ async def test_declined_payment_can_be_paid_again(stack: Stack, chat: ChatClient
     url = await order_to_payment(chat)
     await pay(url, "decline")
     await until(stack, chat, JIYOUNG, "결제가 취소됐어요")
-    await chat.press(JIYOUNG, "💳 다시 결제하기")
-    assert "서로e음" in (chat.last(JIYOUNG).text or "")
+    declined = chat.last(JIYOUNG)
+    [link] = [m for m in await chat.press(JIYOUNG, "💳 다시 결제하기") if m.buttons()]
+    assert "서로e음" in (link.text or "")
+    await buttons_gone(stack, chat, JIYOUNG, declined.message_id)  # pressed: it is used up
 
 
 async def test_a_stranger_cannot_press_the_shop_buttons(stack: Stack, chat: ChatClient) -> None:
@@ -118,9 +133,12 @@ async def test_rider_from_the_delivery_agency(stack: Stack, chat: ChatClient) ->
     await pay(await order_to_payment(chat))
     await until(stack, chat, OWNER, "새 주문")
     await chat.press(OWNER, "45분")
-    await chat.press(OWNER, "🛵 라이더 호출 (조리 완료)")
+    [alert] = await chat.press(OWNER, "🛵 라이더 호출 (조리 완료)")
+    assert chat.buttons(OWNER) == ["🛵 배달 출발 / 준비 완료"]  # if no rider ever comes
     await until(stack, chat, JIYOUNG, "라이더님이")
     await until(stack, chat, JIYOUNG, "배달을 시작했어요")
+    # the rider took it: the shop's own "out for delivery" button no longer applies
+    await buttons_gone(stack, chat, OWNER, alert.message_id)
     await until(stack, chat, JIYOUNG, "꿀맛 평가")
     await until(stack, chat, OWNER, "라이더가 배달 완료")
     # calling a second rider for the same order is refused

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from bot.integrations import signing
 from bot.runner import Stack
@@ -13,7 +14,14 @@ from models.base import OutboxStatus
 from models.outbox import OutboxMessage
 from tests.e2e.conftest import EVENING, e2e_settings
 from tests.e2e.harness import ChatClient
-from tests.e2e.test_order_loop import JIYOUNG, OWNER, order_to_payment, pay, until
+from tests.e2e.test_order_loop import (
+    JIYOUNG,
+    OWNER,
+    buttons_gone,
+    order_to_payment,
+    pay,
+    until,
+)
 
 
 async def run_timers(stack: Stack) -> None:
@@ -41,19 +49,25 @@ async def test_unpaid_link_expires_and_can_be_paid_again(stack: Stack, chat: Cha
 async def test_shop_that_does_not_answer_is_chased_then_cancelled(
     stack: Stack, chat: ChatClient
 ) -> None:
+    assert stack.sandbox is not None
+    owner = chat.user_id(OWNER)
     url = await order_to_payment(chat)
     await pay(url)
-    await until(stack, chat, OWNER, "새 주문")
+    first = await stack.sandbox.wait_for_bot_message(owner, contains="새 주문")
+    accept = first.buttons()[0][0]["callback_data"]
     stack.deps.clock = lambda: EVENING + timedelta(minutes=4)
     await run_timers(stack)
-    await until(stack, chat, OWNER, "아직 응답하지 않은 주문")
+    again = await stack.sandbox.wait_for_bot_message(owner, contains="아직 응답하지 않은 주문")
+    await buttons_gone(stack, chat, OWNER, first.message_id)  # the new alert replaces it
+    assert again.buttons()
     stack.deps.clock = lambda: EVENING + timedelta(minutes=11)
     await run_timers(stack)
     text = await until(stack, chat, JIYOUNG, "취소됐어요")
     assert "가게가 제시간에 응답하지 않음" in text
     await until(stack, chat, OWNER, "자동 취소")
-    # the shop's late accept is refused politely
-    await chat.press(OWNER, "30분")
+    await buttons_gone(stack, chat, OWNER, again.message_id)
+    # a late accept (the old button's data pressed again) is refused politely
+    await chat.press_data(OWNER, first.message_id, accept)
     assert "이미 처리된 주문이에요" in chat.answers(OWNER)[-1]
 
 
@@ -95,7 +109,8 @@ async def test_messages_survive_a_crash_between_commit_and_send(tmp_path: Path) 
                     )
                 )
             )
-            assert len(rows) == 2  # order_paid for the resident, the alert for the shop
+            # the 💳 button off the link and order_paid for the resident, the shop's alert
+            assert len(rows) == 3
             # one was claimed when the process died: left SENDING
             first_row = await session.get(OutboxMessage, rows[0])
             assert first_row is not None
@@ -118,3 +133,11 @@ async def test_messages_survive_a_crash_between_commit_and_send(tmp_path: Path) 
             if "새 주문" in (m.text or "")
         ]
         assert (len(resident), len(owner)) == (1, 1)
+        async with second.deps.sessions() as session:
+            retire = await session.scalar(
+                select(OutboxMessage.status).where(OutboxMessage.kind == "retire_buttons")
+            )
+            # done before order_paid went out (a chat's messages keep their order); the link
+            # is in the first sandbox's chat only, so this edit met "message to edit not
+            # found", which leaves it as it is
+            assert retire == OutboxStatus.SENT
