@@ -114,7 +114,7 @@ def render(
         kb.row(*[("⭐" * stars, cb.RateOrder(order_id, stars)) for stars in (4, 5)])
         text = tr(
             "🍽 Order #{order} from {shop} is delivered. Enjoy your meal!\n\n"
-            "How was it? Rate it (꿀맛 평가):",
+            "How was it? Tap the stars to rate it:",
             order=order_id,
             shop=shop,
         )

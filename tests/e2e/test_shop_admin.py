@@ -73,7 +73,7 @@ async def test_happy_path_in_english(stack: Stack, chat: ChatClient) -> None:
     await chat.press(owner, "🛵 배달 출발 / 준비 완료")
     await until(stack, chat, ALEX, "ready for pickup")
     await chat.press(owner, "✅ 배달 / 픽업 완료")
-    await until(stack, chat, ALEX, "Rate it")
+    await until(stack, chat, ALEX, "Tap the stars to rate it")
 
 
 async def test_staff_invite_from_the_chat(stack: Stack, chat: ChatClient) -> None:
