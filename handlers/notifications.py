@@ -20,6 +20,7 @@ from handlers.sending import Outcome, attempt
 logger = logging.getLogger(__name__)
 
 ALERT_QUESTION = N_("Accept with a time, or reject:")  # the last line of a new-order alert
+RATE_QUESTION = N_("How was it? Tap the stars to rate it:")  # the last line of "delivered"
 REASON_NAMES = {
     "sold_out": N_("sold out"),
     "too_busy": N_("too busy right now"),
@@ -112,12 +113,12 @@ def render(
     elif kind == "order_delivered":
         kb.row(*[("⭐" * stars, cb.RateOrder(order_id, stars)) for stars in (1, 2, 3)])
         kb.row(*[("⭐" * stars, cb.RateOrder(order_id, stars)) for stars in (4, 5)])
-        text = tr(
-            "🍽 Order #{order} from {shop} is delivered. Enjoy your meal!\n\n"
-            "How was it? Tap the stars to rate it:",
+        delivered = tr(
+            "🍽 Order #{order} from {shop} is delivered. Enjoy your meal!",
             order=order_id,
             shop=shop,
         )
+        text = delivered + "\n\n" + tr(RATE_QUESTION)
     elif kind == "rider_assigned":
         text = tr(
             "🛵 Rider {rider} will bring order #{order} from {shop}.",

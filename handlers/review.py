@@ -7,7 +7,8 @@ from bot.services import reviews
 from bot.services.errors import NotAllowed, NotFound, WrongState
 from handlers import callbacks as cb
 from handlers.context import Ctx
-from handlers.render import Keyboard
+from handlers.notifications import RATE_QUESTION
+from handlers.render import Keyboard, without_ending
 
 
 async def rate(update: Update, context: Ctx) -> None:
@@ -40,7 +41,12 @@ async def rate(update: Update, context: Ctx) -> None:
         return
     context.deps.outbox_wakeup.set()
     await query.answer(tr("Thank you for rating!"))
-    await query.edit_message_reply_markup(None)
+    delivered = without_ending(message.text_html or "", tr(RATE_QUESTION))
+    if delivered is None:
+        await query.edit_message_reply_markup(None)
+    else:  # the stars given take the question's place
+        rating = tr("Your rating: {stars}", stars="⭐" * action.stars)
+        await query.edit_message_text(delivered + "\n\n" + rating)
     kb = Keyboard(context.deps.signer, message.chat_id).row((tr("Skip"), cb.SkipReviewText()))
     await message.reply_text(
         tr(

@@ -19,8 +19,11 @@ async def test_review_with_text_and_owner_reply(stack: Stack, chat: ChatClient) 
     await delivered_order(stack, chat)
     rating = chat.last(JIYOUNG)
     stars_data = rating.buttons()[1][1]["callback_data"]
-    await chat.press(JIYOUNG, "⭐⭐⭐⭐⭐")
-    assert "한 줄 후기" in (chat.last(JIYOUNG).text or "")
+    rated, prompt = await chat.press(JIYOUNG, "⭐⭐⭐⭐⭐")
+    # the stars given take the question's place
+    assert (rated.text or "").endswith("맛있게 드세요!\n\n내 평가: ⭐⭐⭐⭐⭐")
+    assert not rated.buttons()
+    assert "한 줄 후기" in (prompt.text or "")
     await chat.send(JIYOUNG, "바삭하고 맛있어요 <최고>")
     alert = await until(stack, chat, OWNER, "바삭하고 맛있어요 <최고>")
     assert "⭐⭐⭐⭐⭐" in alert
