@@ -1,0 +1,109 @@
+"""Print what the pieces of one update cost in CPU: a Bot API call, a database session, an
+ORM statement; and the same for the echo bot's one call. It explains e2e.py's ratio.
+
+Runs the real stack as e2e.py does (SQLite file, the sandbox Bot API over HTTP loopback, the
+demo region; gongbae's request budget lifted to 1000/s so no call waits), with the
+Application started but idle, and times each piece N times in a row on the event loop:
+- Bot API calls through gongbae's bot (AIORateLimiter, HTML defaults) and through a bare
+  python-telegram-bot Bot, as the echo bot makes them: sendMessage, editMessageText (both
+  counting the sandbox's side, which runs in this process as in e2e.py);
+- a read session with one ORM select of a user (sessions.reads: no write lock), and each
+  further select in it; a write transaction (BEGIN IMMEDIATE) with one update.
+CPU is process time per call (the same clock as e2e.py's "CPU per update"). e2e.py prints the
+average calls and statements per update; multiplied by these, they account for most of it.
+Run: .venv/bin/python benchmarks/unit_costs.py [--calls 400]
+"""
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import select, update
+from telegram import Bot
+
+from bot.config import local_settings
+from bot.runner import Stack
+from bot.sandbox import Limits
+from models.user import User
+
+RESIDENT = "resident-jiyoung"
+
+
+async def cpu_ms(step: Callable[[], Awaitable[object]], calls: int) -> float:
+    """CPU ms per call of `step`, after a warm-up."""
+    for _ in range(max(20, calls // 10)):
+        await step()
+    start = time.process_time()
+    for _ in range(calls):
+        await step()
+    return (time.process_time() - start) / calls * 1000
+
+
+async def measure(calls: int) -> list[tuple[str, float]]:
+    """Each piece's CPU ms per call."""
+    folder = Path(tempfile.mkdtemp(prefix="gongbae-costs-"))
+    settings = local_settings(folder / "costs.sqlite3", telegram_max_rate=1000)
+    async with Stack(settings, sandbox_limits=Limits(enabled=False)) as stack:
+        assert stack.sandbox is not None  # noqa: S101 (the sandbox stack has both)
+        assert stack.application is not None  # noqa: S101
+        chat_id = stack.sandbox.find_user(RESIDENT).id
+        gongbae = stack.application.bot
+        bare = Bot(gongbae.token, base_url=gongbae.base_url.removesuffix(gongbae.token))
+        await bare.initialize()
+        sent = await gongbae.send_message(chat_id, "costs")
+        reads, sessions = stack.deps.reads, stack.deps.sessions
+        flip = [False]
+
+        async def edit(bot: Bot) -> None:
+            flip[0] = not flip[0]  # an edit to the same text is refused
+            await bot.edit_message_text(
+                f"costs {flip[0]}", chat_id=chat_id, message_id=sent.message_id
+            )
+
+        async def read(selects: int) -> None:
+            async with reads() as session:
+                for _ in range(selects):
+                    await session.scalar(select(User).where(User.telegram_id == chat_id))
+                    session.expunge_all()  # a fresh object each time, as another select gets
+
+        async def write() -> None:
+            async with sessions.begin() as session:
+                await session.execute(
+                    update(User).where(User.telegram_id == chat_id).values(username="costs")
+                )
+
+        pieces: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+            ("sendMessage, gongbae's bot", lambda: gongbae.send_message(chat_id, "<b>x</b>")),
+            ("sendMessage, bare Bot (the echo bot's)", lambda: bare.send_message(chat_id, "x")),
+            ("editMessageText, gongbae's bot", lambda: edit(gongbae)),
+            ("editMessageText, bare Bot", lambda: edit(bare)),
+            ("read session, 1 ORM select", lambda: read(1)),
+            ("read session, 3 ORM selects", lambda: read(3)),
+            ("write transaction, 1 update", write),
+        ]
+        results = [(label, await cpu_ms(step, calls)) for label, step in pieces]
+        await bare.shutdown()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=400, help="timed calls of each piece")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    results = dict(asyncio.run(measure(args.calls)))
+    for label, cost in results.items():
+        print(f"{label:42} {cost:6.2f} ms CPU")
+    one, three = results["read session, 1 ORM select"], results["read session, 3 ORM selects"]
+    print(f"{'each further select in a session':42} {(three - one) / 2:6.2f} ms CPU")
+
+
+if __name__ == "__main__":
+    main()
