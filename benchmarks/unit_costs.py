@@ -7,6 +7,9 @@ Application started but idle, and times each piece N times in a row on the event
 - Bot API calls through gongbae's bot (AIORateLimiter, HTML defaults) and through a bare
   python-telegram-bot Bot, as the echo bot makes them: sendMessage, editMessageText (both
   counting the sandbox's side, which runs in this process as in e2e.py);
+- sendMessage from 64 tasks at once (as 64 updates in flight make them) through a bare Bot
+  whose HTTP pool holds TELEGRAM_CONNECTIONS (gongbae's default 16) and python-telegram-
+  bot's default 256 connections: httpcore scans its pool on every request;
 - a read session with one ORM select of a user (sessions.reads: no write lock), and each
   further select in it; a write transaction (BEGIN IMMEDIATE) with one update.
 CPU is process time per call (the same clock as e2e.py's "CPU per update"). e2e.py prints the
@@ -27,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select, update
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from bot.config import local_settings
 from bot.runner import Stack
@@ -44,6 +48,20 @@ async def cpu_ms(step: Callable[[], Awaitable[object]], calls: int) -> float:
     for _ in range(calls):
         await step()
     return (time.process_time() - start) / calls * 1000
+
+
+async def at_once(bot: Bot, chat_id: int, calls: int, tasks: int = 64) -> float:
+    """CPU ms per sendMessage with `tasks` tasks sending at once."""
+
+    async def sends(n: int) -> None:
+        for _ in range(n):
+            await bot.send_message(chat_id, "x")
+
+    await asyncio.gather(*(sends(2) for _ in range(tasks)))  # opens the connections
+    each = max(1, calls // tasks)
+    start = time.process_time()
+    await asyncio.gather(*(sends(each) for _ in range(tasks)))
+    return (time.process_time() - start) / (each * tasks) * 1000
 
 
 async def measure(calls: int) -> list[tuple[str, float]]:
@@ -90,6 +108,13 @@ async def measure(calls: int) -> list[tuple[str, float]]:
         ]
         results = [(label, await cpu_ms(step, calls)) for label, step in pieces]
         await bare.shutdown()
+        for size in (settings.telegram_connections, 256):
+            pooled = Bot(bare.token, base_url=bare.base_url.removesuffix(bare.token),
+                         request=HTTPXRequest(connection_pool_size=size))  # fmt: skip
+            await pooled.initialize()
+            label = f"sendMessage, 64 at once, pool of {size}"
+            results.append((label, await at_once(pooled, chat_id, calls * 2)))
+            await pooled.shutdown()
     return results
 
 
@@ -99,10 +124,11 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     results = dict(asyncio.run(measure(args.calls)))
+    one, three = results["read session, 1 ORM select"], results["read session, 3 ORM selects"]
     for label, cost in results.items():
         print(f"{label:42} {cost:6.2f} ms CPU")
-    one, three = results["read session, 1 ORM select"], results["read session, 3 ORM selects"]
-    print(f"{'each further select in a session':42} {(three - one) / 2:6.2f} ms CPU")
+        if label == "read session, 3 ORM selects":
+            print(f"{'each further select in a session':42} {(three - one) / 2:6.2f} ms CPU")
 
 
 if __name__ == "__main__":

@@ -194,6 +194,7 @@ def build_application(
         .context_types(ContextTypes(context=Ctx))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.tz))
         .rate_limiter(rate_limiter(deps.settings))
+        .connection_pool_size(deps.settings.telegram_connections)
         .concurrent_updates(processor or ChatOrderedProcessor(deps.settings.concurrent_updates))
     )
     if base_url:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     send_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Updates of different chats one process handles at once (one chat's always one by one).
     concurrent_updates: int = Field(default=64, ge=1, le=256)
+    # Open connections to the Bot API. More than a few cost CPU on every request (the HTTP
+    # client scans its pool) and gain nothing: Telegram takes ~30 messages/s (TELEGRAM_MAX_RATE).
+    telegram_connections: int = Field(default=16, ge=1, le=256)
     # Addresses, phone numbers and notes of finished orders are erased after this many days.
     retention_days: int = Field(default=90, ge=1, le=3650)
     ad_sender_contact: str = ""  # phone or address printed after the sender's name in ads

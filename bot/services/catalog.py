@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bot.services.errors import NotFound
 from models.region import MenuItem, Merchant, OptionChoice, OptionGroup, Region
@@ -178,10 +178,16 @@ async def menu(
 
 async def item(session: AsyncSession, *, item_id: int) -> tuple[ItemView, int]:
     """One menu item with its option groups and choices, and its shop's id."""
-    found = await session.scalar(
-        select(MenuItem)
-        .where(MenuItem.id == item_id, MenuItem.active.is_(True))
-        .options(selectinload(MenuItem.option_groups).selectinload(OptionGroup.choices))
+    found = (
+        (
+            await session.scalars(
+                select(MenuItem)  # one statement: an item has a few groups of a few choices
+                .where(MenuItem.id == item_id, MenuItem.active.is_(True))
+                .options(joinedload(MenuItem.option_groups).joinedload(OptionGroup.choices))
+            )
+        )
+        .unique()
+        .first()
     )
     if found is None:
         raise NotFound("item", item_id)

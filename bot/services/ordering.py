@@ -1,14 +1,15 @@
 """The resident's cart (an order in status CART): add parsed lines, change, remove, view."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from bot.nlu import Line
-from bot.services import catalog, users
+from bot.services import catalog, read_once, users
 from bot.services.errors import NotFound, OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
 from models.base import OrderStatus
 from models.order import Order, OrderLine, OrderLineOption
@@ -75,22 +76,33 @@ class CartView:
 
 
 async def open_cart(session: AsyncSession, user_id: int) -> Order | None:
-    """The user's cart (status CART) with its lines and their options, if there is one."""
+    """The user's cart (status CART) with its lines and their options, if there is one;
+    read once per transaction (a cart placed or deleted since is read again)."""
+    cart = read_once.recall(session, "cart", user_id, _still_cart(user_id))
+    if cart is not None:
+        return cart
     found = await session.scalars(
         select(Order)  # one statement: a cart is a few lines with fewer options
         .where(Order.user_id == user_id, Order.status == OrderStatus.CART)
         .options(joinedload(Order.lines).joinedload(OrderLine.options))
     )
-    return found.unique().first()
+    cart = found.unique().first()
+    if cart is not None:
+        read_once.remember(session, "cart", user_id, cart)
+    return cart
+
+
+def _still_cart(user_id: int) -> Callable[[Order], bool]:
+    return lambda cart: cart.status == OrderStatus.CART and cart.user_id == user_id
 
 
 async def _items(session: AsyncSession, merchant_id: int, codes: set[str]) -> dict[str, MenuItem]:
     found = await session.scalars(
-        select(MenuItem)
+        select(MenuItem)  # one statement: a message names a few items with few options
         .where(MenuItem.merchant_id == merchant_id, MenuItem.code.in_(codes))
-        .options(selectinload(MenuItem.option_groups).selectinload(OptionGroup.choices))
+        .options(joinedload(MenuItem.option_groups).joinedload(OptionGroup.choices))
     )
-    return {item.code: item for item in found}
+    return {item.code: item for item in found.unique()}
 
 
 async def add_lines(
@@ -137,6 +149,7 @@ async def add_lines(
             raise SoldOut(item.name, item.name_en)
         _add_line(cart, item, wanted)
     await session.flush()
+    read_once.remember(session, "cart", user.id, cart)  # a new one too
     known = all(line.item_code in items for line in cart.lines)  # else: lines added earlier
     return await _view(session, cart, now, items if known else None)
 
@@ -237,7 +250,7 @@ async def choose_option(
         select(OptionChoice)
         .join(OptionGroup, OptionGroup.id == OptionChoice.group_id)
         .where(OptionChoice.id == choice_id, OptionGroup.item_id == line.item_id)
-        .options(selectinload(OptionChoice.group))
+        .options(joinedload(OptionChoice.group))
     )
     if picked is None:
         raise NotFound("choice", choice_id)

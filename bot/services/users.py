@@ -4,17 +4,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
 
+from bot.services import read_once
 from bot.services.errors import NotFound
 from models.base import Role, utcnow
 from models.region import Merchant, MerchantMember
 from models.user import User
-
-USERS_READ = "gongbae_users_read"  # session.info: users read in the current transaction
 
 
 @dataclass(frozen=True)
@@ -79,31 +77,15 @@ async def languages_of(session: AsyncSession, telegram_id: int) -> tuple[str | N
 
 async def get(session: AsyncSession, telegram_id: int) -> User:
     """The user behind a Telegram account, or NotFound; read once per transaction."""
-    known: dict[int, tuple[SessionTransaction | None, User]] = session.info.setdefault(
-        USERS_READ, {}
-    )
-    sync = session.sync_session
-    current = sync.get_nested_transaction() or sync.get_transaction()  # a savepoint too
-    txn, user = known.get(telegram_id, (None, None))
-    if user is not None and txn is current and _still(user, sync, telegram_id):
+    # /forget replaces the Telegram id: the object read before is no longer this account's
+    user = read_once.recall(session, "user", telegram_id, lambda u: u.telegram_id == telegram_id)
+    if user is not None:
         return user
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
     if user is None:
         raise NotFound("user", telegram_id)
-    # the transaction as it is now: a session without begin() starts one with this read
-    known[telegram_id] = (sync.get_nested_transaction() or sync.get_transaction(), user)
+    read_once.remember(session, "user", telegram_id, user)
     return user
-
-
-def _still(user: User, session: Session, telegram_id: int) -> bool:
-    """Whether a user read earlier in this transaction is still that user, as loaded."""
-    state = inspect(user)
-    return (
-        state.session is session
-        and state.persistent
-        and not state.expired_attributes
-        and user.telegram_id == telegram_id  # /forget replaces it
-    )
 
 
 async def locale_of(session: AsyncSession, telegram_id: int) -> str | None:
