@@ -18,7 +18,8 @@ the inbox is done). Then the queue is drained and the instances stopped (SIGTERM
   chat C handled"), must be 0;
 - losses: updates sent by residents and never handled by any instance, must be 0;
 - where the time goes: CPU of the instances, of PostgreSQL's processes and of this process
-  (sandbox, balancer, residents), in cores over the window, and CPU ms per update.
+  (sandbox, balancer, residents), in cores over the window, and CPU ms per update; and the
+  database's transactions per update (pg_stat_database).
 Run: .venv/bin/python benchmarks/scale.py [--instances 1 2 3] [--residents 200] [--seconds 20]
      [--redeliver 0.02]
 """
@@ -53,7 +54,7 @@ from e2e import (
     ms,
     warm_up,
 )
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.sandbox import Limits, Sandbox, create_sandbox_routes
 from bot.sandbox.balancer import RoundRobin
@@ -208,6 +209,19 @@ class Inbox:
             )
         return first is not None
 
+    async def transactions(self) -> int:
+        """Transactions committed or rolled back in this database so far (PostgreSQL's
+        statistics, which each backend reports when it goes idle)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+            count = await conn.scalar(
+                text(
+                    "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                    "WHERE datname = current_database()"
+                )
+            )
+        return int(count or 0)
+
     async def close(self) -> None:
         self.task.cancel()
         await self.engine.dispose()
@@ -224,6 +238,7 @@ class Result:
     redelivered: int
     forwarded: list[int]
     fallbacks: int
+    transactions: int  # in the database over the window
 
 
 async def measure(count: int, args: argparse.Namespace) -> Result:
@@ -263,9 +278,12 @@ async def measure(count: int, args: argparse.Namespace) -> Result:
         def instances_cpu() -> float:
             return sum(cpu_seconds(i.process.pid) for i in instances)
 
+        transactions = await inbox.transactions()
         before = instances_cpu(), postgres_cpu(), time.process_time()
         run = await closed_loop(watch, residents, args.seconds, plan, inbox.processed)
         after = instances_cpu(), postgres_cpu(), time.process_time()
+        await asyncio.sleep(1.5)  # backends report their statistics within a second or so
+        transactions = await inbox.transactions() - transactions
         cores = {
             "instances": (after[0] - before[0]) / run.seconds,
             "postgres": postgres_delta(before[1], after[1]) / run.seconds,
@@ -289,6 +307,7 @@ async def measure(count: int, args: argparse.Namespace) -> Result:
             redelivered=balancer.redelivered,
             forwarded=[balancer.forwarded[i.url] for i in instances],
             fallbacks=sum(r.fallbacks for r in residents),
+            transactions=transactions,
         )
 
 
@@ -325,7 +344,9 @@ def report(result: Result, first: Result) -> None:
         f"{os.cpu_count()}: "
         + ", ".join(f"{k} {v:.2f}" for k, v in result.cores.items())
         + f" (total {cpu_total:.2f}); CPU ms per update: "
-        + ", ".join(f"{k} {v:.1f}" for k, v in per_update.items()),
+        + ", ".join(f"{k} {v:.1f}" for k, v in per_update.items())
+        + f"; database transactions per update {result.transactions / max(updates, 1):.1f} "
+        "(this process's polls for handled updates included: 10/s)",
         flush=True,
     )
 
