@@ -57,8 +57,8 @@ async def at_once(bot: Bot, chat_id: int, calls: int, tasks: int = 64) -> float:
         for _ in range(n):
             await bot.send_message(chat_id, "x")
 
-    await asyncio.gather(*(sends(2) for _ in range(tasks)))  # opens the connections
-    each = max(1, calls // tasks)
+    await asyncio.gather(*(sends(5) for _ in range(tasks)))  # opens the connections
+    each = max(20, calls // tasks)
     start = time.process_time()
     await asyncio.gather(*(sends(each) for _ in range(tasks)))
     return (time.process_time() - start) / (each * tasks) * 1000
@@ -66,7 +66,12 @@ async def at_once(bot: Bot, chat_id: int, calls: int, tasks: int = 64) -> float:
 
 async def measure(calls: int) -> list[tuple[str, float]]:
     """Each piece's CPU ms per call."""
-    folder = Path(tempfile.mkdtemp(prefix="gongbae-costs-"))
+    with tempfile.TemporaryDirectory(prefix="gongbae-costs-") as folder:
+        return await measure_in(Path(folder), calls)
+
+
+async def measure_in(folder: Path, calls: int) -> list[tuple[str, float]]:
+    """Each piece's CPU ms per call, on a database in `folder`."""
     settings = local_settings(folder / "costs.sqlite3", telegram_max_rate=1000)
     async with Stack(settings, sandbox_limits=Limits(enabled=False)) as stack:
         assert stack.sandbox is not None  # noqa: S101 (the sandbox stack has both)
@@ -109,8 +114,11 @@ async def measure(calls: int) -> list[tuple[str, float]]:
         results = [(label, await cpu_ms(step, calls)) for label, step in pieces]
         await bare.shutdown()
         for size in (settings.telegram_connections, 256):
-            pooled = Bot(bare.token, base_url=bare.base_url.removesuffix(bare.token),
-                         request=HTTPXRequest(connection_pool_size=size))  # fmt: skip
+            pooled = Bot(
+                bare.token,
+                base_url=bare.base_url.removesuffix(bare.token),
+                request=HTTPXRequest(connection_pool_size=size),
+            )
             await pooled.initialize()
             label = f"sendMessage, 64 at once, pool of {size}"
             results.append((label, await at_once(pooled, chat_id, calls * 2)))

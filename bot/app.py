@@ -195,6 +195,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.tz))
         .rate_limiter(rate_limiter(deps.settings))
         .connection_pool_size(deps.settings.telegram_connections)
+        .pool_timeout(deps.settings.telegram_pool_wait)
         .concurrent_updates(processor or ChatOrderedProcessor(deps.settings.concurrent_updates))
     )
     if base_url:

@@ -198,7 +198,7 @@ def summary_keyboard(
 
 async def send_link(message: Message, link: PaymentLink, tr: Translator, ctx: Ctx) -> None:
     """The payment link, in the region's local currency; its button comes off once the
-    order is paid or the link no longer applies."""
+    order moves on (outbox.retire), or at once when it did so while the link was sent."""
     currency = currency_name(link.currency, tr.locale)
     button = InlineKeyboardButton(tr("💳 Pay with {currency}", currency=currency), url=link.url)
     minutes = ctx.deps.settings.payment_expiry_minutes
@@ -213,14 +213,24 @@ async def send_link(message: Message, link: PaymentLink, tr: Translator, ctx: Ct
         ),
         reply_markup=InlineKeyboardMarkup([[button]]),
     )
+    closed = tr(
+        "Order #{order}: the payment link for {amount} is closed.",
+        order=link.order_id,
+        amount=tr.money(link.amount),
+    )
     async with ctx.deps.sessions.begin() as session:
-        outbox.remember(
-            session,
-            order_id=link.order_id,
-            chat_id=sent.chat_id,
-            message_id=sent.message_id,
-            now=ctx.deps.now(),
-        )
+        live = await payments.awaiting(session, link.order_id)
+        if live:
+            outbox.remember(
+                session,
+                order_id=link.order_id,
+                chat_id=sent.chat_id,
+                message_id=sent.message_id,
+                retired_text=closed,
+                now=ctx.deps.now(),
+            )
+    if not live:  # paid, or cancelled, before the link was on record
+        await sent.edit_text(closed)
 
 
 async def explain(message: Message, err: ServiceError, tr: Translator, ctx: Ctx) -> None:

@@ -14,13 +14,14 @@ from bot.services import outbox, users
 from bot.services.merchants import ETAS
 from handlers import callbacks as cb
 from handlers.context import Deps, GongbaeApp
-from handlers.render import Keyboard
+from handlers.render import Keyboard, without_ending
 from handlers.sending import Outcome, attempt
 
 logger = logging.getLogger(__name__)
 
 ALERT_QUESTION = N_("Accept with a time, or reject:")  # the last line of a new-order alert
 RATE_QUESTION = N_("How was it? Tap the stars to rate it:")  # the last line of "delivered"
+PAY_AGAIN = N_("You can pay again:")  # the end of "link expired"
 REASON_NAMES = {
     "sold_out": N_("sold out"),
     "too_busy": N_("too busy right now"),
@@ -82,12 +83,13 @@ def render(
         )
     elif kind == "payment_expired":
         kb.row((tr("💳 Pay again"), cb.PayAgain(order_id)))
-        text = tr(
+        expired = tr(
             "⏰ The payment link for order #{order} expired, so the order was not sent to "
-            "{shop}. Nothing was charged. You can pay again:",
+            "{shop}. Nothing was charged.",
             order=order_id,
             shop=shop,
         )
+        text = expired + " " + tr(PAY_AGAIN)
     elif kind == "order_accepted":
         text = tr(
             "👨‍🍳 {shop} accepted order #{order}. It will be ready in about {eta} minutes.",
@@ -166,6 +168,13 @@ def render(
     else:
         raise ValueError(f"unknown outbox message kind {kind!r}")
     return text, kb.markup()
+
+
+def retired_text(kind: str, text: str, tr: Translator) -> str | None:
+    """What a message with buttons acting on its order says once they are gone: without
+    its question; None when it reads well as it is."""
+    ending = {"merchant_new_order": ALERT_QUESTION, "payment_expired": PAY_AGAIN}.get(kind)
+    return without_ending(text, tr(ending)) if ending else None
 
 
 def merchant_alert(payload: dict[str, Any], tr: Translator) -> str:
@@ -281,6 +290,7 @@ class OutboxSender:
                         chat_id=envelope.chat_id,
                         message_id=message_id,
                         outbox_id=envelope.id,
+                        retired_text=retired_text(envelope.kind, text, tr),
                         now=deps.now(),
                     )
             elif outcome.kind in ("blocked", "refused"):
@@ -303,16 +313,22 @@ class OutboxSender:
         )
 
     async def _retire(self, envelope: outbox.Envelope) -> Outcome:
-        """Take the buttons off the order's earlier messages in this chat. An edit Telegram
-        refuses (the message is gone, or has no buttons any more) is left as it is."""
+        """Take the buttons (and question) off the order's earlier messages in this chat.
+        An edit Telegram refuses (the message is gone, or already so) is left as it is; on
+        a 429 or a network error the whole list is tried again later (edits repeat safely)."""
+        bot = self.application.bot
         async with self.deps.reads() as session:
-            message_ids = await outbox.to_retire(session, envelope.payload)
-        for message_id in message_ids:
-            outcome = await attempt(
-                self.application.bot.edit_message_reply_markup(
+            messages = await outbox.to_retire(session, envelope)
+        for message_id, text in messages:
+            if text:
+                edit = bot.edit_message_text(
+                    text, chat_id=envelope.chat_id, message_id=message_id, reply_markup=None
+                )
+            else:
+                edit = bot.edit_message_reply_markup(
                     envelope.chat_id, message_id, reply_markup=None
                 )
-            )
+            outcome = await attempt(edit)
             if outcome.kind in ("wait", "retry"):
                 return outcome
         return Outcome("sent")

@@ -1,9 +1,10 @@
-"""Messages to send, written in the same transaction as the change that causes them."""
+"""Messages to send, written in the same transaction as the change that causes them; and
+the sent messages whose buttons act on an order, taken off once it moves on."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, OutboxStatus, intpk, utcnow
@@ -33,8 +34,15 @@ class OrderMessage(Base):
     __tablename__ = "order_message"
 
     id: Mapped[intpk]
-    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), index=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_order.id", ondelete="CASCADE"), index=True
+    )
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
-    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.id", ondelete="SET NULL"), index=True
+    )
+    # what the message says once its buttons are gone (its question left out); None: the
+    # text stays as it is (a message a handler redrew when its button was pressed)
+    retired_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

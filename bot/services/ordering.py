@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from bot.nlu import Line
-from bot.services import catalog, read_once, users
+from bot.services import catalog, memo, users
 from bot.services.errors import NotFound, OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
 from models.base import OrderStatus
 from models.order import Order, OrderLine, OrderLineOption
@@ -78,7 +78,7 @@ class CartView:
 async def open_cart(session: AsyncSession, user_id: int) -> Order | None:
     """The user's cart (status CART) with its lines and their options, if there is one;
     read once per transaction (a cart placed or deleted since is read again)."""
-    cart = read_once.recall(session, "cart", user_id, _still_cart(user_id))
+    cart = memo.recall(session, "cart", user_id, _still_cart(user_id))
     if cart is not None:
         return cart
     found = await session.scalars(
@@ -88,7 +88,7 @@ async def open_cart(session: AsyncSession, user_id: int) -> Order | None:
     )
     cart = found.unique().first()
     if cart is not None:
-        read_once.remember(session, "cart", user_id, cart)
+        memo.remember(session, "cart", user_id, cart)
     return cart
 
 
@@ -149,7 +149,7 @@ async def add_lines(
             raise SoldOut(item.name, item.name_en)
         _add_line(cart, item, wanted)
     await session.flush()
-    read_once.remember(session, "cart", user.id, cart)  # a new one too
+    memo.remember(session, "cart", user.id, cart)  # a new one too
     known = all(line.item_code in items for line in cart.lines)  # else: lines added earlier
     return await _view(session, cart, now, items if known else None)
 
@@ -250,7 +250,7 @@ async def choose_option(
         select(OptionChoice)
         .join(OptionGroup, OptionGroup.id == OptionChoice.group_id)
         .where(OptionChoice.id == choice_id, OptionGroup.item_id == line.item_id)
-        .options(joinedload(OptionChoice.group))
+        .options(contains_eager(OptionChoice.group))  # the group joined above
     )
     if picked is None:
         raise NotFound("choice", choice_id)

@@ -162,14 +162,17 @@ def remember(
     message_id: int,
     now: datetime,
     outbox_id: int | None = None,
+    retired_text: str | None = None,
 ) -> None:
-    """Keep the id of a sent message whose buttons act on the order as it is now."""
+    """Keep the id of a sent message whose buttons act on the order as it is now, and what
+    it should say once they are gone (None: its text stays)."""
     session.add(
         OrderMessage(
             order_id=order_id,
             chat_id=chat_id,
             message_id=message_id,
             outbox_id=outbox_id,
+            retired_text=retired_text,
             created_at=now,
         )
     )
@@ -180,18 +183,14 @@ async def retire(
 ) -> None:
     """The order moved on: take the buttons off its messages sent so far, and off those
     written but not yet sent, except `keep` (chat id, message id: the message whose button
-    was pressed, which its handler redraws)."""
-    found: dict[int, dict[str, list[int]]] = {}
-    sent = await session.execute(
-        select(OrderMessage.id, OrderMessage.chat_id, OrderMessage.message_id).where(
-            OrderMessage.order_id == order_id
-        )
-    )
-    done = []
-    for row_id, chat_id, message_id in sent:
-        if (chat_id, message_id) != keep:
-            found.setdefault(chat_id, {"messages": [], "rows": []})["messages"].append(message_id)
-            done.append(row_id)
+    was pressed, which its handler redraws; it is retired at a later move, buttons only)."""
+    found: dict[int, dict[str, list]] = {}
+
+    def of(chat_id: int) -> dict[str, list]:
+        return found.setdefault(chat_id, {"messages": [], "rows": []})
+
+    # the outbox first: a row sent meanwhile is then found below as a sent message (each
+    # statement may see a newer snapshot on PostgreSQL), never missed by both
     unsent = await session.execute(
         select(OutboxMessage.id, OutboxMessage.chat_id).where(
             OutboxMessage.order_id == order_id,
@@ -200,23 +199,45 @@ async def retire(
         )
     )
     for row_id, chat_id in unsent:
-        found.setdefault(chat_id, {"messages": [], "rows": []})["rows"].append(row_id)
-    if done:
-        await session.execute(delete(OrderMessage).where(OrderMessage.id.in_(done)))
+        of(chat_id)["rows"].append(row_id)
+    sent = await session.scalars(select(OrderMessage).where(OrderMessage.order_id == order_id))
+    kept = False
+    for message in sent:
+        if (message.chat_id, message.message_id) == keep:
+            # redrawn by its handler: no text to restore; and no longer the outbox row's,
+            # so a retire written before the press (naming that row) leaves it alone
+            message.outbox_id, message.retired_text, kept = None, None, True
+            continue
+        of(message.chat_id)["messages"].append([message.message_id, message.retired_text])
+        await session.delete(message)
+    if keep is not None and not kept:  # a retire written earlier named it: this says kept
+        remember(session, order_id=order_id, chat_id=keep[0], message_id=keep[1], now=now)
     for chat_id, payload in sorted(found.items()):
         enqueue(session, chat_id=chat_id, kind=RETIRE, payload=payload, now=now, order_id=order_id)
 
 
-async def to_retire(session: AsyncSession, payload: dict[str, list[int]]) -> list[int]:
-    """The message ids a RETIRE message takes the buttons off: those it names, and those
-    of the outbox rows it names, sent since it was written."""
-    later = await session.scalars(
-        select(OrderMessage.message_id).where(OrderMessage.outbox_id.in_(payload["rows"]))
+async def to_retire(session: AsyncSession, envelope: Envelope) -> list[tuple[int, str | None]]:
+    """The messages a RETIRE message takes the buttons off, with their text once retired:
+    those it names, unless pressed (kept) since; and those of the outbox rows it names,
+    sent since it was written."""
+    kept = set(
+        await session.scalars(
+            select(OrderMessage.message_id).where(
+                OrderMessage.order_id == envelope.order_id,
+                OrderMessage.chat_id == envelope.chat_id,
+            )
+        )
     )
-    return [*payload["messages"], *later]
+    later = await session.execute(
+        select(OrderMessage.message_id, OrderMessage.retired_text).where(
+            OrderMessage.outbox_id.in_(envelope.payload["rows"])
+        )
+    )
+    named = [(m, text) for m, text in envelope.payload["messages"] if m not in kept]
+    return [*named, *((m, text) for m, text in later)]
 
 
-async def retired(session: AsyncSession, payload: dict[str, list[int]]) -> None:
+async def retired(session: AsyncSession, payload: dict[str, list]) -> None:
     """Forget the messages of outbox rows whose buttons a RETIRE message took off."""
     if payload["rows"]:
         await session.execute(

@@ -111,6 +111,12 @@ async def _link(
     return PaymentLink(order.id, url, payment.amount, payment.currency, payment.expires_at)
 
 
+async def awaiting(session: AsyncSession, order_id: int) -> bool:
+    """Whether an order still waits for its payment (its newest link is the one to use)."""
+    status = await session.scalar(select(Order.status).where(Order.id == order_id))
+    return status == OrderStatus.AWAITING_PAYMENT
+
+
 async def pay_again(
     session: AsyncSession,
     *,

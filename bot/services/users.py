@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import read_once
+from bot.services import memo
 from bot.services.errors import NotFound
 from models.base import Role, utcnow
 from models.region import Merchant, MerchantMember
@@ -78,13 +78,13 @@ async def languages_of(session: AsyncSession, telegram_id: int) -> tuple[str | N
 async def get(session: AsyncSession, telegram_id: int) -> User:
     """The user behind a Telegram account, or NotFound; read once per transaction."""
     # /forget replaces the Telegram id: the object read before is no longer this account's
-    user = read_once.recall(session, "user", telegram_id, lambda u: u.telegram_id == telegram_id)
+    user = memo.recall(session, "user", telegram_id, lambda u: u.telegram_id == telegram_id)
     if user is not None:
         return user
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
     if user is None:
         raise NotFound("user", telegram_id)
-    read_once.remember(session, "user", telegram_id, user)
+    memo.remember(session, "user", telegram_id, user)
     return user
 
 

@@ -21,8 +21,8 @@ async def until(stack: Stack, chat: ChatClient, who: str, text: str) -> str:
     return message.text or ""
 
 
-async def buttons_gone(stack: Stack, chat: ChatClient, who: str, message_id: int) -> None:
-    """Wait for the outbox to take the buttons off one of the bot's messages."""
+async def buttons_gone(stack: Stack, chat: ChatClient, who: str, message_id: int) -> str:
+    """Wait for the outbox to take the buttons off one of the bot's messages; its text."""
     assert stack.sandbox is not None
     [record] = [
         m for m in stack.sandbox.bot_messages(chat.user_id(who)) if m.message_id == message_id
@@ -30,6 +30,7 @@ async def buttons_gone(stack: Stack, chat: ChatClient, who: str, message_id: int
     await stack.sandbox.wait_for(
         lambda: not record.buttons(), 10, what=f"buttons off message #{message_id}"
     )
+    return record.text or ""
 
 
 def payment_url(chat: ChatClient, who: str) -> str:
@@ -75,7 +76,8 @@ async def test_happy_path_in_korean(stack: Stack, chat: ChatClient) -> None:
     link = chat.last(JIYOUNG)
     assert "결제가 완료됐어요" in await pay(url)
     paid = await until(stack, chat, JIYOUNG, "결제가 완료됐어요")
-    await buttons_gone(stack, chat, JIYOUNG, link.message_id)  # no 💳 on a paid order
+    closed = await buttons_gone(stack, chat, JIYOUNG, link.message_id)  # no 💳 once paid
+    assert re.fullmatch(r"주문 #\d+: [\d,]+원 결제 링크는 닫혔어요\.", closed)
     order_id = re.search(r"#(\d+)", paid)
     assert order_id is not None
     alert = await until(stack, chat, OWNER, "새 주문")

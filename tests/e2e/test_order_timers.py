@@ -39,8 +39,12 @@ async def test_unpaid_link_expires_and_can_be_paid_again(stack: Stack, chat: Cha
     text = await until(stack, chat, JIYOUNG, "결제 시간이 지나")
     assert "결제된 금액은 없어요" in text
     assert "바로 환불했어요" in await pay(url)  # money on the old link comes straight back
-    await chat.press(JIYOUNG, "💳 다시 결제하기")
-    new_url = chat.last(JIYOUNG).buttons()[0][0]["url"]
+    offer = chat.last(JIYOUNG)
+    [link] = [m for m in await chat.press(JIYOUNG, "💳 다시 결제하기") if m.buttons()]
+    new_url = link.buttons()[0][0]["url"]
+    assert (await buttons_gone(stack, chat, JIYOUNG, offer.message_id)).endswith(
+        "결제된 금액은 없어요."
+    )
     assert new_url != url
     assert "결제가 완료됐어요" in await pay(new_url)
     await until(stack, chat, OWNER, "새 주문")
@@ -58,7 +62,9 @@ async def test_shop_that_does_not_answer_is_chased_then_cancelled(
     stack.deps.clock = lambda: EVENING + timedelta(minutes=4)
     await run_timers(stack)
     again = await stack.sandbox.wait_for_bot_message(owner, contains="아직 응답하지 않은 주문")
-    await buttons_gone(stack, chat, OWNER, first.message_id)  # the new alert replaces it
+    # the new alert replaces it: the first one keeps the order, not the question
+    replaced = await buttons_gone(stack, chat, OWNER, first.message_id)
+    assert replaced.endswith("(중개수수료 없음)")
     assert again.buttons()
     stack.deps.clock = lambda: EVENING + timedelta(minutes=11)
     await run_timers(stack)

@@ -1,15 +1,19 @@
 """The outbox hands out a chat's messages in order, one at a time, to any number of senders;
 it takes buttons off once the order they act on has moved on."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import history, merchants, outbox
+from bot.services import history, merchants, outbox, users
+from models.base import OutboxStatus
 from models.outbox import OrderMessage, OutboxMessage
 from tests.services.test_payments import EVENING, OWNER, RESIDENT, pay_placed, placed, provider
+
+SECOND_OWNER = 710009
 
 NOW = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))
 
@@ -29,16 +33,45 @@ async def test_one_message_per_chat_at_a_time_in_order(session: AsyncSession) ->
     assert [e.kind for e in await outbox.claim(session, now=NOW)] == ["b2"]
 
 
-async def retire_payloads(session: AsyncSession, order_id: int) -> dict[int, dict]:
-    rows = await session.execute(
-        select(OutboxMessage.chat_id, OutboxMessage.payload)
-        .where(OutboxMessage.order_id == order_id, OutboxMessage.kind == outbox.RETIRE)
+async def retires(session: AsyncSession, order_id: int) -> dict[int, outbox.Envelope]:
+    """The pending RETIRE messages of an order, by chat, as the sender gets them."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.order_id == order_id,
+            OutboxMessage.kind == outbox.RETIRE,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
         .order_by(OutboxMessage.id)
     )
-    return dict(rows.all())
+    return {
+        r.chat_id: outbox.Envelope(r.id, r.chat_id, r.kind, dict(r.payload), r.order_id, 1)
+        for r in rows
+    }
 
 
-async def alert_row(session: AsyncSession, order_id: int) -> int:
+async def send_alerts(session: AsyncSession, order_id: int, message_ids: dict[int, int]) -> None:
+    """Send the order's pending alerts as the sender does: mark sent, remember the message."""
+    for row in await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.order_id == order_id,
+            OutboxMessage.kind == "merchant_new_order",
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    ):
+        await outbox.sent(session, row.id, now=EVENING)
+        outbox.remember(
+            session,
+            order_id=order_id,
+            chat_id=row.chat_id,
+            message_id=message_ids[row.chat_id],
+            outbox_id=row.id,
+            retired_text=f"alert {message_ids[row.chat_id]}",
+            now=EVENING,
+        )
+
+
+async def alert_row(session: AsyncSession, order_id: int) -> int | None:
     return await session.scalar(
         select(func.max(OutboxMessage.id)).where(
             OutboxMessage.order_id == order_id, OutboxMessage.kind == "merchant_new_order"
@@ -46,27 +79,53 @@ async def alert_row(session: AsyncSession, order_id: int) -> int:
     )
 
 
+async def sent_retires(session: AsyncSession, order_id: int) -> None:
+    for envelope in (await retires(session, order_id)).values():
+        await outbox.sent(session, envelope.id, now=EVENING)
+        await outbox.retired(session, envelope.payload)
+
+
 async def test_buttons_come_off_once_the_order_moves_on(session: AsyncSession) -> None:
     order_id, request = await placed(session)
-    outbox.remember(session, order_id=order_id, chat_id=RESIDENT, message_id=10, now=EVENING)
-    await pay_placed(session, request)
-    # paid: the link's 💳 button comes off; the shop's alert, still unsent, stays
-    assert await retire_payloads(session, order_id) == {RESIDENT: {"messages": [10], "rows": []}}
-    alert = await alert_row(session, order_id)
-    await outbox.sent(session, alert, now=EVENING)  # as the sender records it
     outbox.remember(
-        session, order_id=order_id, chat_id=OWNER, message_id=20, outbox_id=alert, now=EVENING
-    )
+        session, order_id=order_id, chat_id=RESIDENT, message_id=10, retired_text="closed",
+        now=EVENING,
+    )  # fmt: skip
+    await pay_placed(session, request)
+    # paid: the link's 💳 button comes off (and its text says so); the alert is not sent yet
+    link = (await retires(session, order_id))[RESIDENT]
+    assert await outbox.to_retire(session, link) == [(10, "closed")]
+    assert OWNER not in await retires(session, order_id)
+    await sent_retires(session, order_id)
+    await send_alerts(session, order_id, {OWNER: 20})
     await merchants.accept(
         session, order_id=order_id, telegram_id=OWNER, eta=30, now=EVENING, keep=(OWNER, 20)
     )
     # the pressed alert is redrawn by its handler: nothing else to take off
-    assert OWNER not in await retire_payloads(session, order_id)
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.kind == outbox.RETIRE))
+    assert await retires(session, order_id) == {}
     await merchants.dispatch(session, order_id=order_id, telegram_id=OWNER, now=EVENING)
-    # no keep this time (say the agency's rider took it): the accepted alert's buttons go
-    assert await retire_payloads(session, order_id) == {OWNER: {"messages": [20], "rows": []}}
+    # no keep this time (say the agency's rider took it): the accepted alert's buttons go,
+    # its redrawn text stays
+    retire = (await retires(session, order_id))[OWNER]
+    assert await outbox.to_retire(session, retire) == [(20, None)]
     assert await session.scalar(select(func.count()).select_from(OrderMessage)) == 0
+
+
+async def test_every_shop_account_loses_its_buttons_but_the_one_that_answered(
+    session: AsyncSession,
+) -> None:
+    order_id, request = await placed(session)
+    code = await merchants.create_invite(session, merchant_code="hanbit-chicken", now=EVENING)
+    await users.get_or_create(session, SECOND_OWNER)
+    await merchants.redeem_invite(session, code=code, telegram_id=SECOND_OWNER, now=EVENING)
+    await pay_placed(session, request)
+    await send_alerts(session, order_id, {OWNER: 20, SECOND_OWNER: 5})
+    await merchants.accept(
+        session, order_id=order_id, telegram_id=OWNER, eta=30, now=EVENING, keep=(OWNER, 20)
+    )
+    found = await retires(session, order_id)
+    assert list(found) == [SECOND_OWNER]
+    assert await outbox.to_retire(session, found[SECOND_OWNER]) == [(5, "alert 5")]
 
 
 async def test_an_alert_sent_after_the_order_moved_on_loses_its_buttons(
@@ -78,12 +137,31 @@ async def test_an_alert_sent_after_the_order_moved_on_loses_its_buttons(
     await history.cancel(
         session, order_id=order_id, telegram_id=RESIDENT, provider=provider(), now=EVENING
     )
-    retire = (await retire_payloads(session, order_id))[OWNER]
-    assert retire == {"messages": [], "rows": [alert]}
+    retire = (await retires(session, order_id))[OWNER]
+    assert retire.payload == {"messages": [], "rows": [alert]}
     # the alert goes out first (a chat's messages keep their order), then the retire
-    outbox.remember(
-        session, order_id=order_id, chat_id=OWNER, message_id=31, outbox_id=alert, now=EVENING
-    )
-    assert await outbox.to_retire(session, retire) == [31]
-    await outbox.retired(session, retire)
+    await send_alerts(session, order_id, {OWNER: 31})
+    assert await outbox.to_retire(session, retire) == [(31, "alert 31")]
+    await outbox.retired(session, retire.payload)
     assert await session.scalar(select(func.count()).select_from(OrderMessage)) == 0
+
+
+@pytest.mark.parametrize("sent_before_the_realert", [True, False])
+async def test_an_alert_pressed_before_an_older_retire_went_out_keeps_its_buttons(
+    session: AsyncSession, sent_before_the_realert: bool
+) -> None:
+    order_id, request = await placed(session)
+    await pay_placed(session, request)
+    if sent_before_the_realert:
+        await send_alerts(session, order_id, {OWNER: 20})
+    later = EVENING + timedelta(minutes=4)
+    minutes = {"realert_after": timedelta(minutes=3), "cancel_after": timedelta(minutes=10)}
+    await merchants.chase_unanswered(session, now=later, provider=provider(), **minutes)
+    stale = (await retires(session, order_id))[OWNER]  # the re-alert's, not sent yet
+    if not sent_before_the_realert:
+        await send_alerts(session, order_id, {OWNER: 20})  # both alerts, same id: one row
+    # the shop presses the first alert before that retire goes out
+    await merchants.accept(
+        session, order_id=order_id, telegram_id=OWNER, eta=30, now=later, keep=(OWNER, 20)
+    )
+    assert await outbox.to_retire(session, stale) == []

@@ -4,13 +4,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import privacy, stats, users
+from bot.services import outbox, privacy, stats, users
 from bot.services.errors import NotAllowed, OrdersOpen
 from models.base import OrderStatus
 from models.order import Order
+from models.outbox import OrderMessage
 from models.region import Merchant
 from models.user import Address, User
 from tests.services.test_payments import ROOT
@@ -79,9 +80,12 @@ async def test_retention_erases_finished_orders(
     merchant = await seeded(session)
     user = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
     placed = await order(session, merchant, user.id, status, days_ago)
+    outbox.remember(session, order_id=placed.id, chat_id=RESIDENT, message_id=7, now=NOW)
     count = await privacy.erase_expired(session, now=NOW, days=90)
     await session.refresh(placed)
     assert count == (1 if erased else 0)
+    kept = await session.scalar(select(func.count()).select_from(OrderMessage))
+    assert kept == (0 if erased else 1)  # the message id kept to take its buttons off
     assert (placed.address_text is None) is erased
     assert (placed.phone is None) is erased
     assert (placed.latitude is None) is erased
@@ -96,7 +100,8 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     session.add(Address(user_id=user.id, text="인천 서구 청라동 1-2", dong="청라동"))
     await users.set_consent(session, telegram_id=RESIDENT, kind="marketing", given=True, now=NOW)
     for days in (3, 10):
-        await order(session, merchant, user.id, OrderStatus.DELIVERED, days)
+        done = await order(session, merchant, user.id, OrderStatus.DELIVERED, days)
+        outbox.remember(session, order_id=done.id, chat_id=RESIDENT, message_id=days, now=NOW)
     user_id = user.id
     before = await month(session)
 
@@ -113,6 +118,7 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     )
     assert row.forgotten_at is not None
     assert not list(await session.scalars(select(Address).where(Address.user_id == user_id)))
+    assert await session.scalar(select(func.count()).select_from(OrderMessage)) == 0
     orders = list(await session.scalars(select(Order).where(Order.user_id == user_id)))
     assert len(orders) == 2
     assert all(o.address_text is None and o.phone is None and o.note is None for o in orders)

@@ -26,14 +26,19 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=False),
         sa.Column("outbox_id", sa.Integer(), nullable=True),
+        sa.Column("retired_text", sa.Text(), nullable=True),
         sa.Column("created_at", models.base.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["order_id"],
             ["customer_order.id"],
             name=op.f("fk_order_message_order_id_customer_order"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["outbox_id"], ["outbox.id"], name=op.f("fk_order_message_outbox_id_outbox")
+            ["outbox_id"],
+            ["outbox.id"],
+            name=op.f("fk_order_message_outbox_id_outbox"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_order_message")),
     )

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
-KEY = "gongbae_read_once"  # session.info: (kind, key) -> (transaction, object)
+KEY = "gongbae_memo"  # session.info: (kind, key) -> (transaction, object)
 
 
 def recall(session: AsyncSession, kind: str, key: object, still: Callable[[T], bool]) -> T | None:
