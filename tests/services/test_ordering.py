@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.nlu import Line, OptionPick
 from bot.services import menu_pack, ordering, users
 from bot.services.errors import OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
+from models.base import OrderStatus
 from models.region import MenuItem
 from tests.factories import small_pack
 from tests.services.test_users import count_selects
@@ -193,3 +194,35 @@ async def test_quantity_change_and_clear(region: AsyncSession) -> None:
     )
     await ordering.clear(region, telegram_id=RESIDENT)
     assert await ordering.view(region, telegram_id=RESIDENT, now=EVENING) is None
+
+
+async def test_the_cart_is_read_once_per_transaction(region: AsyncSession) -> None:
+    await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
+    )
+    selects = count_selects(region)
+    first = await ordering.view(region, telegram_id=RESIDENT, now=EVENING)
+    again = await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
+    )
+    assert first is not None
+    assert again is not None
+    assert again.lines[0].quantity == 2
+    assert not [s for s in selects if "FROM customer_order" in s]  # the new cart included
+
+
+async def test_a_cart_that_moved_on_or_rolled_back_is_read_again(region: AsyncSession) -> None:
+    user = await users.get(region, RESIDENT)
+    savepoint = await region.begin_nested()
+    await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
+    )
+    await savepoint.rollback()
+    assert await ordering.open_cart(region, user.id) is None  # the savepoint's cart is gone
+    await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
+    )
+    cart = await ordering.open_cart(region, user.id)
+    assert cart is not None
+    cart.status = OrderStatus.AWAITING_PAYMENT  # placed: no longer the cart
+    assert await ordering.open_cart(region, user.id) is None
