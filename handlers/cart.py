@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.i18n import Translator
 from bot.services import catalog, history, ordering, text_orders
-from bot.services.errors import OtherShopInCart, ShopUnavailable, SoldOut
+from bot.services.errors import NotFound, OtherShopInCart, ShopUnavailable, SoldOut
 from bot.services.ordering import CartView
 from bot.services.text_orders import Outcome
 from handlers import callbacks as cb
@@ -267,15 +267,19 @@ async def change_quantity(update: Update, context: Ctx) -> None:
         return
     action = cb.LineQuantity.unpack(query.data or "", context.deps.signer, query.message.chat.id)
     await query.answer()  # stop the button's spinner now; the cart message follows
-    async with context.deps.sessions.begin() as session:
-        tr = await context.translator_for(user, session)
-        cart = await ordering.set_quantity(
-            session,
-            telegram_id=user.id,
-            line_id=action.line_id,
-            quantity=action.quantity,
-            now=context.deps.now(),
-        )
+    try:
+        async with context.deps.sessions.begin() as session:
+            tr = await context.translator_for(user, session)
+            cart = await ordering.set_quantity(
+                session,
+                telegram_id=user.id,
+                line_id=action.line_id,
+                quantity=action.quantity,
+                now=context.deps.now(),
+            )
+    except NotFound:
+        await cart_gone(query.message, tr)
+        return
     if cart is None:
         await query.edit_message_text(tr("Your cart is empty."))
         return
@@ -303,9 +307,24 @@ async def choose_option(update: Update, context: Ctx) -> None:
         await query.answer()
         await reply_unavailable(query.message, err, tr, context)
         return
+    except NotFound:
+        await query.answer()
+        await cart_gone(query.message, tr)
+        return
     await query.answer()
     await query.edit_message_reply_markup(None)
     await reply_cart(query.message, cart, tr, context)
+
+
+async def cart_gone(message: Message, tr: Translator) -> None:
+    """A button of a cart that was ordered or emptied since: take its buttons off, say so."""
+    await message.edit_reply_markup(None)
+    await message.reply_text(
+        tr(
+            "That cart is no longer open: it was ordered or emptied. See your orders with "
+            "/orders, or write what you would like for a new one."
+        )
+    )
 
 
 async def show_cart(update: Update, context: Ctx) -> None:

@@ -286,3 +286,14 @@ async def test_a_pickup_asks_nothing_of_a_rider(chat: ChatClient) -> None:
     assert note.text == "Any request for the shop? (e.g. “덜 맵게 해 주세요”, “less spicy”)"
     [summary] = await chat.send(700777, "no onions please")
     assert "🏃 Pickup" in (summary.text or "")
+
+
+async def test_a_cart_button_pressed_after_ordering_says_the_cart_is_gone(
+    chat: ChatClient,
+) -> None:
+    await order_to_payment(chat)
+    messages = chat.sandbox.bot_messages(chat.user_id(JIYOUNG))
+    cart = next(m for m in reversed(messages) if "➕" in str(m.buttons()))
+    replies = await chat.press(JIYOUNG, "➕")
+    assert not cart.buttons()  # no more buttons that cannot work
+    assert "이미 주문했거나 비웠어요" in (replies[-1].text or "")
