@@ -128,7 +128,7 @@ async def dispatch(update: Update, context: Ctx) -> None:
     try:
         async with context.deps.sessions.begin() as session:
             tr = await context.translator_for(user, session)
-            await merchants.dispatch(
+            fulfilment = await merchants.dispatch(
                 session,
                 order_id=action.order_id,
                 telegram_id=user.id,
@@ -142,7 +142,8 @@ async def dispatch(update: Update, context: Ctx) -> None:
     await query.answer()
     kb = Keyboard(context.deps.signer, message.chat_id)
     kb.row((tr("✅ Delivered / picked up"), cb.DeliveredOrder(action.order_id)))
-    text = (message.text_html or "") + "\n" + tr("🛵 On its way.")
+    done = tr("🛍 Ready for pickup.") if fulfilment == "pickup" else tr("🛵 On its way.")
+    text = (message.text_html or "") + "\n" + done
     await query.edit_message_text(text, reply_markup=kb.markup())
 
 

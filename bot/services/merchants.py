@@ -83,12 +83,13 @@ async def dispatch(
     telegram_id: int,
     now: datetime,
     keep: tuple[int, int] | None = None,
-) -> None:
-    """The order left the shop (출발), or is ready for pickup."""
+) -> str:
+    """The order left the shop (출발), or is ready for pickup; return its fulfilment."""
     order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.DISPATCHED, now)
     await outbox.retire(session, order_id=order_id, now=now, keep=keep)
     await lifecycle.notify(session, order, now=now, resident="order_dispatched")
+    return order.fulfilment.value
 
 
 async def deliver(

@@ -274,7 +274,7 @@ async def test_saved_addresses_outside_the_area_are_not_offered(chat: ChatClient
     assert not ask.buttons()  # no Home (가정1동) button to be refused after the press
 
 
-async def test_a_pickup_asks_nothing_of_a_rider(chat: ChatClient) -> None:
+async def test_a_pickup_asks_nothing_of_a_rider(stack: Stack, chat: ChatClient) -> None:
     chat.sandbox.add_user(700777, "Sam", language_code="en")
     await chat.send(700777, "/start")
     await chat.press(700777, "English")
@@ -286,6 +286,13 @@ async def test_a_pickup_asks_nothing_of_a_rider(chat: ChatClient) -> None:
     assert note.text == "Any request for the shop? (e.g. “덜 맵게 해 주세요”, “less spicy”)"
     [summary] = await chat.send(700777, "no onions please")
     assert "🏃 Pickup" in (summary.text or "")
+    await chat.press(700777, "✅ Order and pay")
+    await pay(chat.last(700777).buttons()[0][0]["url"])
+    await until(stack, chat, "owner-pizza-maeul", "새 주문")
+    await chat.press("owner-pizza-maeul", "30분")
+    [ready] = await chat.press("owner-pizza-maeul", "🛵 배달 출발 / 준비 완료")
+    assert (ready.text or "").endswith("\n🛍 픽업 준비 완료.")  # nothing is on its way
+    await until(stack, chat, 700777, "ready for pickup")
 
 
 async def test_a_cart_button_pressed_after_ordering_says_the_cart_is_gone(
