@@ -157,7 +157,7 @@ async def delivered(update: Update, context: Ctx) -> None:
     try:
         async with context.deps.sessions.begin() as session:
             tr = await context.translator_for(user, session)
-            await merchants.deliver(
+            fulfilment = await merchants.deliver(
                 session,
                 order_id=action.order_id,
                 telegram_id=user.id,
@@ -169,7 +169,12 @@ async def delivered(update: Update, context: Ctx) -> None:
         return
     context.deps.outbox_wakeup.set()
     await query.answer()
-    text = (message.text_html or "") + "\n" + tr("✅ Delivered. Thank you!")
+    done = (
+        tr("✅ Picked up. Thank you!")
+        if fulfilment == "pickup"
+        else tr("✅ Delivered. Thank you!")
+    )
+    text = (message.text_html or "") + "\n" + done
     await query.edit_message_text(text)
 
 

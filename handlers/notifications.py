@@ -115,11 +115,18 @@ def render(
     elif kind == "order_delivered":
         kb.row(*[("⭐" * stars, cb.RateOrder(order_id, stars)) for stars in (1, 2, 3)])
         kb.row(*[("⭐" * stars, cb.RateOrder(order_id, stars)) for stars in (4, 5)])
-        delivered = tr(
-            "🍽 Order #{order} from {shop} is delivered. Enjoy your meal!",
-            order=order_id,
-            shop=shop,
-        )
+        if payload["fulfilment"] == "pickup":
+            delivered = tr(
+                "🍽 Order #{order} from {shop} is picked up. Enjoy your meal!",
+                order=order_id,
+                shop=shop,
+            )
+        else:
+            delivered = tr(
+                "🍽 Order #{order} from {shop} is delivered. Enjoy your meal!",
+                order=order_id,
+                shop=shop,
+            )
         text = delivered + "\n\n" + tr(RATE_QUESTION)
     elif kind == "rider_assigned":
         text = tr(

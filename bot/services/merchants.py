@@ -99,12 +99,14 @@ async def deliver(
     telegram_id: int,
     now: datetime,
     keep: tuple[int, int] | None = None,
-) -> None:
-    """The order reached the resident (배달 완료): ask for a review."""
+) -> str:
+    """The order reached the resident (배달 완료) or was picked up: ask for a review; return
+    its fulfilment."""
     order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.DELIVERED, now)
     await outbox.retire(session, order_id=order_id, now=now, keep=keep)
     await lifecycle.notify(session, order, now=now, resident="order_delivered")
+    return order.fulfilment.value
 
 
 async def chase_unanswered(

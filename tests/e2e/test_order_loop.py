@@ -293,6 +293,9 @@ async def test_a_pickup_asks_nothing_of_a_rider(stack: Stack, chat: ChatClient) 
     [ready] = await chat.press("owner-pizza-maeul", "🛵 배달 출발 / 준비 완료")
     assert (ready.text or "").endswith("\n🛍 픽업 준비 완료.")  # nothing is on its way
     await until(stack, chat, 700777, "ready for pickup")
+    [done] = await chat.press("owner-pizza-maeul", "✅ 배달 / 픽업 완료")
+    assert (done.text or "").endswith("\n✅ 픽업 완료. 수고하셨어요!")
+    await until(stack, chat, 700777, "is picked up. Enjoy your meal!")
 
 
 async def test_a_cart_button_pressed_after_ordering_says_the_cart_is_gone(
