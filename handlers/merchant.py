@@ -69,7 +69,13 @@ async def reject_menu(update: Update, context: Ctx) -> None:
         return
     message = query.message
     action = cb.RejectMenu.unpack(query.data or "", context.deps.signer, message.chat_id)
-    tr = await context.translator_for(user)
+    try:
+        async with context.deps.reads() as session:
+            tr = await context.translator_for(user, session)
+            await merchants.unanswered(session, order_id=action.order_id, telegram_id=user.id)
+    except (NotAllowed, WrongState) as err:  # answered meanwhile: no reasons to offer
+        await _refuse(query, err, tr)
+        return
     await query.answer()
     kb = Keyboard(context.deps.signer, message.chat_id)
     for reason in merchants.REASONS:

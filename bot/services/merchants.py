@@ -19,8 +19,10 @@ ETAS = (15, 30, 45, 60)
 REASONS = ("sold_out", "too_busy", "closed", "outside_area")
 
 
-async def order_for_member(session: AsyncSession, order_id: int, telegram_id: int) -> Order:
-    order = await lifecycle.load(session, order_id)
+async def order_for_member(
+    session: AsyncSession, order_id: int, telegram_id: int, *, lock: bool = True
+) -> Order:
+    order = await lifecycle.load(session, order_id, lock=lock)
     member = await session.scalar(
         select(MerchantMember.id)
         .join(User, User.id == MerchantMember.user_id)
@@ -29,6 +31,13 @@ async def order_for_member(session: AsyncSession, order_id: int, telegram_id: in
     if member is None:
         raise NotAllowed(f"user {telegram_id} is not linked to the shop of order {order_id}")
     return order
+
+
+async def unanswered(session: AsyncSession, *, order_id: int, telegram_id: int) -> None:
+    """Raise unless the order still waits for its shop's answer and the user is the shop's."""
+    order = await order_for_member(session, order_id, telegram_id, lock=False)
+    if order.status != OrderStatus.PAID:
+        raise WrongState(order_id, order.status.value)
 
 
 async def accept(

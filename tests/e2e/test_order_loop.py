@@ -156,12 +156,16 @@ async def test_double_tap_on_accept_is_harmless(stack: Stack, chat: ChatClient) 
     await pay(await order_to_payment(chat))
     alert = await stack.sandbox.wait_for_bot_message(chat.user_id(OWNER), contains="새 주문")  # type: ignore[union-attr]
     accept_30 = alert.buttons()[0][1]["callback_data"]
+    reject = alert.buttons()[1][0]["callback_data"]
     await chat.press_data(OWNER, alert.message_id, accept_30)
     await chat.press_data(OWNER, alert.message_id, accept_30)
-    assert chat.answers(OWNER)[-2:] == [
+    assert await chat.press_data(OWNER, alert.message_id, reject) == []  # nothing redrawn
+    assert chat.answers(OWNER)[-3:] == [
         "접수했어요.",
         "이미 처리된 주문이에요 (현재 상태: 접수됨).",
+        "이미 처리된 주문이에요 (현재 상태: 접수됨).",  # no reasons to reject it with
     ]
+    assert chat.buttons(OWNER) == ["🛵 라이더 호출 (조리 완료)", "🛵 배달 출발 / 준비 완료"]
     await until(stack, chat, JIYOUNG, "약 30분")
     accepted = [
         m for m in chat.sandbox.bot_messages(chat.user_id(JIYOUNG)) if "약 30분" in (m.text or "")
