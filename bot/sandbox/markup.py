@@ -51,6 +51,9 @@ class _Open:
     expandable: bool = False
 
 
+_SPECIAL = re.compile("[<&]")  # what ends a run of plain text in parse_html
+
+
 def utf16_len(text: str) -> int:
     """Count UTF-16 code units, the unit of Telegram entity offsets."""
     return len(text.encode("utf-16-le")) // 2
@@ -97,10 +100,12 @@ def parse_html(source: str) -> Formatted:
             out.append(char)
             u16 += utf16_len(char)
             continue
-        if c != "<":
-            out.append(c)
-            u16 += utf16_len(c)
-            i += 1
+        if c != "<":  # a run of plain text up to the next tag or character reference
+            stop = _SPECIAL.search(source, i + 1)
+            run = source[i : stop.start() if stop else n]
+            out.append(run)
+            u16 += utf16_len(run)
+            i += len(run)
             continue
         begin = i
         offset = _byte_offset(source, begin)
@@ -316,16 +321,17 @@ def render_html(text: str, entities: list[dict[str, Any]] | None = None) -> str:
     """Render text and entities as HTML safe to insert into a page; text is always escaped."""
     if not entities:
         return html.escape(text, quote=False)
-    index = [0]  # utf-16 offset -> code point index
-    for position, char in enumerate(text, start=1):
-        index.extend([position] * utf16_len(char))
-    limit = len(index) - 1
+    units = text.encode("utf-16-le")
+
+    def at(offset: int) -> int:
+        """The code point index of a UTF-16 offset (clamped; inside a pair: after it)."""
+        cut = units[: 2 * min(max(offset, 0), len(units) // 2)]
+        return len(cut.decode("utf-16-le", errors="surrogatepass"))
+
     spans = []
     for entity in entities:
-        start = index[min(max(int(entity.get("offset", 0)), 0), limit)]
-        end = index[
-            min(max(int(entity.get("offset", 0)) + int(entity.get("length", 0)), 0), limit)
-        ]
+        offset = int(entity.get("offset", 0))
+        start, end = at(offset), at(offset + int(entity.get("length", 0)))
         if end > start:
             spans.append((start, end, entity))
     spans.sort(key=lambda s: (s[0], -s[1]))
