@@ -3,6 +3,7 @@
 import gettext
 import io
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,47 @@ def pick_locale(*candidates: str | None, default: str = "ko") -> str:
     return default
 
 
+# A Korean particle after a placeholder depends on the word it follows: 을/를, 은/는, 이/가,
+# 으로/로. Catalogs write both ("{name}은(는)"); the filled text keeps the right one.
+_PARTICLE = re.compile(r"을\(를\)|은\(는\)|이\(가\)|\(으\)로")
+_TAG_BEFORE = re.compile(r"</?[a-z][^<>]*>$")
+# A number read in Korean ends like its last digit: 0 (십, 백, 천, 만), 1 일, 3 삼, 6 육, 7 칠,
+# 8 팔 end in a consonant (1, 7, 8 in ㄹ); 2 이, 4 사, 5 오, 9 구 in a vowel.
+_DIGITS_FINAL, _DIGITS_RIEUL = "013678", "178"
+
+
+def _final(word: str) -> str | None:
+    """The final consonant of the last syllable of `word` ("" for none, "ㄹ" for ㄹ, another
+    letter for the rest), or None when it cannot tell (Latin letters, symbols)."""
+    while (tag := _TAG_BEFORE.search(word)) is not None:  # <b>이름</b>을(를)
+        word = word[: tag.start()]
+    if not word:
+        return None
+    last = word[-1]
+    if "가" <= last <= "힣":
+        final = (ord(last) - 0xAC00) % 28
+        return "" if final == 0 else "ㄹ" if final == 8 else "c"
+    if last.isascii() and last.isdigit():
+        return "ㄹ" if last in _DIGITS_RIEUL else "c" if last in _DIGITS_FINAL else ""
+    return None
+
+
+def korean_particles(text: str) -> str:
+    """Choose each written-both Korean particle by the word before it; keep both forms where
+    that word does not tell (a Latin name, a symbol)."""
+
+    def choose(match: re.Match[str]) -> str:
+        final = _final(text[: match.start()])
+        if final is None:
+            return match.group()
+        if match.group() == "(으)로":
+            return "로" if final in ("", "ㄹ") else "으로"
+        with_final, without = match.group()[0], match.group()[2]
+        return with_final if final else without
+
+    return _PARTICLE.sub(choose, text)
+
+
 @dataclass(frozen=True)
 class Translator:
     """Translate and format for one locale."""
@@ -63,11 +105,14 @@ class Translator:
     def __call__(self, message: str, **values: Any) -> str:
         """Translate `message` and fill its named placeholders."""
         text = self.catalog.gettext(message)
-        return text.format(**values) if values else text
+        return self._particles(text.format(**values)) if values else text
 
     def plural(self, singular: str, plural: str, n: int, **values: Any) -> str:
         """Translate with the plural form for `n` ({n} is available to the template)."""
-        return self.catalog.ngettext(singular, plural, n).format(n=n, **values)
+        return self._particles(self.catalog.ngettext(singular, plural, n).format(n=n, **values))
+
+    def _particles(self, text: str) -> str:
+        return korean_particles(text) if self.locale == "ko" else text
 
     def money(self, won: int) -> str:
         """Format an amount of won: 18,000원 in Korean, ₩18,000 in English."""
