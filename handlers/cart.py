@@ -278,7 +278,7 @@ async def change_quantity(update: Update, context: Ctx) -> None:
                 now=context.deps.now(),
             )
     except NotFound:
-        await cart_gone(query.message, tr)
+        await stale_cart(query.message, user.id, tr, context)
         return
     if cart is None:
         await query.edit_message_text(tr("Your cart is empty."))
@@ -309,20 +309,26 @@ async def choose_option(update: Update, context: Ctx) -> None:
         return
     except NotFound:
         await query.answer()
-        await cart_gone(query.message, tr)
+        await stale_cart(query.message, user.id, tr, context)
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
     await reply_cart(query.message, cart, tr, context)
 
 
-async def cart_gone(message: Message, tr: Translator) -> None:
-    """A button of a cart that was ordered or emptied since: take its buttons off, say so."""
+async def stale_cart(message: Message, telegram_id: int, tr: Translator, ctx: Ctx) -> None:
+    """Answer a button of an older cart message: take its buttons off, then show the cart as
+    it is now, or say it was ordered or cleared."""
     await message.edit_reply_markup(None)
+    async with ctx.deps.reads() as session:
+        cart = await ordering.view(session, telegram_id=telegram_id, now=ctx.deps.now())
+    if cart is not None:
+        await reply_cart(message, cart, tr, ctx)
+        return
     await message.reply_text(
         tr(
-            "That cart is no longer open: it was ordered or emptied. See your orders with "
-            "/orders, or write what you would like for a new one."
+            "This cart was already ordered or cleared. Check /orders, or just type what "
+            "you'd like to order."
         )
     )
 

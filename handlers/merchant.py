@@ -72,7 +72,9 @@ async def reject_menu(update: Update, context: Ctx) -> None:
     try:
         async with context.deps.reads() as session:
             tr = await context.translator_for(user, session)
-            await merchants.unanswered(session, order_id=action.order_id, telegram_id=user.id)
+            await merchants.ensure_unanswered(
+                session, order_id=action.order_id, telegram_id=user.id
+            )
     except (NotAllowed, WrongState) as err:  # answered meanwhile: no reasons to offer
         await _refuse(query, err, tr)
         return

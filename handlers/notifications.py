@@ -117,7 +117,7 @@ def render(
         kb.row(*[("⭐" * stars, cb.RateOrder(order_id, stars)) for stars in (4, 5)])
         if payload["fulfilment"] == "pickup":
             delivered = tr(
-                "🍽 Order #{order} from {shop} is picked up. Enjoy your meal!",
+                "🍽 You picked up order #{order} from {shop}. Enjoy your meal!",
                 order=order_id,
                 shop=shop,
             )

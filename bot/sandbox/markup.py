@@ -30,6 +30,7 @@ NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 SAFE_SCHEMES = {"http", "https", "tg", "mailto"}
 COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")
 URL = re.compile(r"\bhttps?://[^\s<>\"]+")
+_SPECIAL = re.compile("[<&]")  # what ends a run of plain text in parse_html
 
 
 class EntityParseError(ValueError):
@@ -49,9 +50,6 @@ class _Open:
     start: int
     argument: str = ""
     expandable: bool = False
-
-
-_SPECIAL = re.compile("[<&]")  # what ends a run of plain text in parse_html
 
 
 def utf16_len(text: str) -> int:

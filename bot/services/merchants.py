@@ -33,7 +33,7 @@ async def order_for_member(
     return order
 
 
-async def unanswered(session: AsyncSession, *, order_id: int, telegram_id: int) -> None:
+async def ensure_unanswered(session: AsyncSession, *, order_id: int, telegram_id: int) -> None:
     """Raise unless the order still waits for its shop's answer and the user is the shop's."""
     order = await order_for_member(session, order_id, telegram_id, lock=False)
     if order.status != OrderStatus.PAID:
@@ -109,8 +109,8 @@ async def deliver(
     now: datetime,
     keep: tuple[int, int] | None = None,
 ) -> str:
-    """The order reached the resident (배달 완료) or was picked up: ask for a review; return
-    its fulfilment."""
+    """Record the order delivered (배달 완료) or picked up, ask for a review; return how it
+    was fulfilled."""
     order = await order_for_member(session, order_id, telegram_id)
     lifecycle.move(order, OrderStatus.DELIVERED, now)
     await outbox.retire(session, order_id=order_id, now=now, keep=keep)

@@ -295,11 +295,11 @@ async def test_a_pickup_asks_nothing_of_a_rider(stack: Stack, chat: ChatClient) 
     await until(stack, chat, "owner-pizza-maeul", "새 주문")
     await chat.press("owner-pizza-maeul", "30분")
     [ready] = await chat.press("owner-pizza-maeul", "🛵 배달 출발 / 준비 완료")
-    assert (ready.text or "").endswith("\n🛍 픽업 준비 완료.")  # nothing is on its way
+    assert (ready.text or "").endswith("\n🛍 포장 준비됐어요.")  # nothing is on its way
     await until(stack, chat, 700777, "ready for pickup")
     [done] = await chat.press("owner-pizza-maeul", "✅ 배달 / 픽업 완료")
-    assert (done.text or "").endswith("\n✅ 픽업 완료. 수고하셨어요!")
-    await until(stack, chat, 700777, "is picked up. Enjoy your meal!")
+    assert (done.text or "").endswith("\n✅ 포장 주문 전달 완료. 수고하셨어요!")
+    await until(stack, chat, 700777, "You picked up order #")
 
 
 async def test_a_cart_button_pressed_after_ordering_says_the_cart_is_gone(
@@ -310,4 +310,22 @@ async def test_a_cart_button_pressed_after_ordering_says_the_cart_is_gone(
     cart = next(m for m in reversed(messages) if "➕" in str(m.buttons()))
     replies = await chat.press(JIYOUNG, "➕")
     assert not cart.buttons()  # no more buttons that cannot work
-    assert "이미 주문했거나 비웠어요" in (replies[-1].text or "")
+    assert "이미 주문했거나 비운 장바구니예요" in (replies[-1].text or "")
+
+
+async def test_a_button_of_an_older_cart_message_shows_the_cart_as_it_is(
+    chat: ChatClient,
+) -> None:
+    chat.sandbox.add_user(700778, "Kim", language_code="en")
+    await chat.send(700778, "/start")
+    await chat.press(700778, "English")
+    [older] = [m for m in await chat.send(700778, "one cola from hanbit") if m.buttons()]
+    [newer] = [m for m in await chat.send(700778, "one cider") if m.buttons()]
+    await chat.press_data(700778, newer.message_id, newer.buttons()[0][0]["callback_data"])
+    # ➕ on the older message's cola line, removed since: the cart itself is still open
+    replies = await chat.press_data(
+        700778, older.message_id, older.buttons()[0][2]["callback_data"]
+    )
+    assert not older.buttons()
+    assert "🛒 Your cart" in (replies[-1].text or "")
+    assert "already ordered" not in (replies[-1].text or "")

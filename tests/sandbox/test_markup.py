@@ -49,6 +49,12 @@ from bot.sandbox import markup
         ("😀<b>x</b>", "😀x", [{"type": "bold", "offset": 2, "length": 1}]),
         ("<b></b>empty", "empty", []),
         ("<B>upper</B>", "upper", [{"type": "bold", "offset": 0, "length": 5}]),
+        ("a & b &x<b>y</b>", "a & b &xy", [{"type": "bold", "offset": 8, "length": 1}]),
+        (
+            "😀 run 🍗<i>z</i> end",
+            "😀 run 🍗z end",
+            [{"type": "italic", "offset": 9, "length": 1}],
+        ),
     ],
     ids=[
         "plain",
@@ -63,6 +69,8 @@ from bot.sandbox import markup
         "utf16",
         "empty-tag",
         "uppercase",
+        "literal-amps-in-a-run",
+        "runs-with-emoji",
     ],
 )
 def test_parse_html(source: str, text: str, entities: list[dict[str, object]]) -> None:
@@ -117,8 +125,12 @@ def test_parse_html_errors(source: str, error: str) -> None:
             '<a href="https://a/&quot;&gt;&lt;x" target="_blank" rel="noopener noreferrer">go</a>',
         ),
         ("a😀b", [{"type": "code", "offset": 1, "length": 2}], "a<code>😀</code>b"),
+        # an offset inside a surrogate pair counts from after the character, as before
+        ("😀ab", [{"type": "bold", "offset": 1, "length": 2}], "😀<b>a</b>b"),
+        ("ab", [{"type": "bold", "offset": 1, "length": 9}], "a<b>b</b>"),  # past the end
+        ("", [{"type": "bold", "offset": 0, "length": 1}], ""),
     ],
-    ids=["escape", "nested", "js-link", "quoted-href", "utf16"],
+    ids=["escape", "nested", "js-link", "quoted-href", "utf16", "in-pair", "past-end", "empty"],
 )
 def test_render_html(text: str, entities: list[dict[str, object]], html: str) -> None:
     assert markup.render_html(text, entities) == html

@@ -218,7 +218,9 @@ async def test_a_cart_that_moved_on_or_rolled_back_is_read_again(region: AsyncSe
         region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
     )
     await savepoint.rollback()
+    selects = count_selects(region)
     assert await ordering.open_cart(region, user.id) is None  # the savepoint's cart is gone
+    assert sum("FROM customer_order" in statement for statement in selects) == 1  # read again
     await ordering.add_lines(
         region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
     )
