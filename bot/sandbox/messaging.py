@@ -36,6 +36,10 @@ NOT_MODIFIED = (
 def format_text(params: Params, text_field: str, entities_field: str) -> markup.Formatted:
     """Turn text + parse_mode (or explicit entities) into stripped plain text and entities."""
     text = params.get_str(text_field) or ""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, as \ud83d in JSON without its pair
+        raise BotApiError.bad_request(f"{text_field} must be encoded in UTF-8") from None
     parse_mode = (params.get_str("parse_mode") or "").strip()
     if parse_mode.lower() == "html":
         try:

@@ -125,6 +125,13 @@ async def test_raw_form_and_json_bodies(served: Served) -> None:
         )
         body = await client.post(f"{url}/sendMessage", json={"chat_id": KO_USER, "text": "json"})
         missing = await client.post(f"{url}/noSuchMethod")
+        lone = await client.post(
+            f"{url}/sendMessage",
+            content=b'{"chat_id": %d, "text": "a\\ud83d"}' % KO_USER,
+            headers={"content-type": "application/json"},
+        )
+    assert lone.status_code == 400  # a lone surrogate, as the Bot API answers it
+    assert lone.json()["description"] == "Bad Request: text must be encoded in UTF-8"
     assert form.json()["result"]["text"] == "123"
     assert body.json()["result"]["message_id"] == 2
     assert missing.status_code == 404
