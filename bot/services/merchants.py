@@ -94,11 +94,9 @@ async def dispatch(
     keep: tuple[int, int] | None = None,
 ) -> str:
     """The order left the shop (출발), or is ready for pickup; return its fulfilment."""
-    order = await order_for_member(session, order_id, telegram_id)
-    lifecycle.move(order, OrderStatus.DISPATCHED, now)
-    await outbox.retire(session, order_id=order_id, now=now, keep=keep)
-    await lifecycle.notify(session, order, now=now, resident="order_dispatched")
-    return order.fulfilment.value
+    return await _advance(
+        session, order_id, telegram_id, now, keep, OrderStatus.DISPATCHED, "order_dispatched"
+    )
 
 
 async def deliver(
@@ -111,10 +109,25 @@ async def deliver(
 ) -> str:
     """Record the order delivered (배달 완료) or picked up, ask for a review; return how it
     was fulfilled."""
+    return await _advance(
+        session, order_id, telegram_id, now, keep, OrderStatus.DELIVERED, "order_delivered"
+    )
+
+
+async def _advance(
+    session: AsyncSession,
+    order_id: int,
+    telegram_id: int,
+    now: datetime,
+    keep: tuple[int, int] | None,
+    to: OrderStatus,
+    resident: str,
+) -> str:
+    """Move the shop's order on and tell the resident; return its fulfilment."""
     order = await order_for_member(session, order_id, telegram_id)
-    lifecycle.move(order, OrderStatus.DELIVERED, now)
+    lifecycle.move(order, to, now)
     await outbox.retire(session, order_id=order_id, now=now, keep=keep)
-    await lifecycle.notify(session, order, now=now, resident="order_delivered")
+    await lifecycle.notify(session, order, now=now, resident=resident)
     return order.fulfilment.value
 
 
