@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models import sqlite_driver
+
 logger = logging.getLogger(__name__)
 READS = "gongbae_reads"
 WRITER_WAIT = 30.0  # seconds a writer waits for its turn, then for SQLite's lock
@@ -41,6 +43,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_driver_name() == "aiosqlite":
+        kwargs.setdefault("module", sqlite_driver.dbapi())  # one thread hop per statement
     engine = create_async_engine(url, connect_args={"timeout": WRITER_WAIT}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")

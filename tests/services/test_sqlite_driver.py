@@ -1,0 +1,111 @@
+"""models/sqlite_driver.py: one trip to aiosqlite's thread per statement, the same results."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from models import db
+
+
+@pytest_asyncio.fixture
+async def sqlite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.sqlite3'}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+        await conn.execute(text("INSERT INTO t (name) VALUES ('a'), ('b'), ('c')"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the functions sent to aiosqlite's thread."""
+    sent: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return sent
+
+
+STATEMENTS = [
+    # (statement, parameters, rows, rowcount)
+    ("SELECT name FROM t ORDER BY id", {}, [("a",), ("b",), ("c",)], -1),
+    ("SELECT name FROM t WHERE name = :n", {"n": "zz"}, [], -1),
+    ("UPDATE t SET name = name || '!' WHERE id > :i", {"i": 1}, None, 2),
+    ("DELETE FROM t WHERE id = :i", {"i": 1}, None, 1),
+    ("INSERT INTO t (name) VALUES (:n) RETURNING id, name", {"n": "d"}, [(4, "d")], 1),
+    ("UPDATE t SET name = 'x' WHERE id = 99", {}, None, 0),
+]
+
+
+@pytest.mark.parametrize(("statement", "params", "rows", "rowcount"), STATEMENTS)
+async def test_one_hop_per_statement_with_the_same_results(
+    sqlite: AsyncEngine,
+    hops: list[str],
+    statement: str,
+    params: dict[str, Any],
+    rows: list[tuple[Any, ...]] | None,
+    rowcount: int,
+) -> None:
+    async with sqlite.begin() as conn:
+        hops.clear()
+        result = await conn.execute(text(statement), params)
+        assert hops == ["_run"]  # SQLAlchemy's own adapter: cursor, execute, fetchall, close
+        if rows is None:
+            assert not result.returns_rows
+        else:
+            assert [tuple(r) for r in result.all()] == rows
+        if rowcount >= 0:
+            assert result.rowcount == rowcount
+
+
+async def test_lastrowid_and_executemany(sqlite: AsyncEngine, hops: list[str]) -> None:
+    async with sqlite.begin() as conn:
+        inserted = await conn.execute(text("INSERT INTO t (name) VALUES ('e')"))
+        assert inserted.lastrowid == 4
+        hops.clear()
+        many = await conn.execute(
+            text("INSERT INTO t (name) VALUES (:n)"), [{"n": "f"}, {"n": "g"}]
+        )
+        assert hops == ["_run"]
+        assert many.rowcount == 2
+        names = (await conn.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
+    assert names == ["a", "b", "c", "e", "f", "g"]
+
+
+async def test_errors_are_sqlalchemys_and_the_connection_goes_on(sqlite: AsyncEngine) -> None:
+    async with sqlite.connect() as conn:
+        with pytest.raises(IntegrityError, match=r"UNIQUE constraint failed: t\.name"):
+            await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        await conn.rollback()
+        with pytest.raises(OperationalError, match="no such table: nowhere"):
+            await conn.execute(text("SELECT * FROM nowhere"))
+        await conn.rollback()
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
+
+
+async def test_streamed_results_still_stream(sqlite: AsyncEngine) -> None:
+    async with sqlite.connect() as conn:
+        result = await conn.stream(text("SELECT name FROM t ORDER BY id"))
+        assert [row async for row in result.scalars()] == ["a", "b", "c"]
+
+
+async def test_a_transaction_rolled_back_leaves_nothing(sqlite: AsyncEngine) -> None:
+    conn = await sqlite.connect()
+    transaction = await conn.begin()
+    await conn.execute(text("DELETE FROM t"))
+    await transaction.rollback()
+    await conn.close()
+    async with sqlite.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
