@@ -4,12 +4,14 @@ ORM statement; and the same for the echo bot's one call. It explains e2e.py's ra
 Runs the real stack as e2e.py does (SQLite file, the sandbox Bot API over HTTP loopback, the
 demo region; gongbae's request budget lifted to 1000/s so no call waits), with the
 Application started but idle, and times each piece N times in a row on the event loop:
-- Bot API calls through gongbae's bot (AIORateLimiter, HTML defaults) and through a bare
-  python-telegram-bot Bot, as the echo bot makes them: sendMessage, editMessageText (both
-  counting the sandbox's side, which runs in this process as in e2e.py);
+- Bot API calls through gongbae's bot (AIORateLimiter, HTML defaults, its aiohttp client:
+  handlers/http_client.py) and through a bare python-telegram-bot Bot (httpx), as the echo
+  bot makes them: sendMessage, editMessageText (both counting the sandbox's side, which runs
+  in this process as in e2e.py);
 - sendMessage from 64 tasks at once (as 64 updates in flight make them) through a bare Bot
-  whose HTTP pool holds TELEGRAM_CONNECTIONS (gongbae's default 16) and python-telegram-
-  bot's default 256 connections: httpcore scans its pool on every request;
+  with httpx and with gongbae's aiohttp client, whose pool holds TELEGRAM_CONNECTIONS
+  (gongbae's default 16) or python-telegram-bot's default 256 connections (httpcore scans
+  its pool on every request);
 - a read session with one ORM select of a user (sessions.reads: no write lock), and each
   further select in it; a write transaction (BEGIN IMMEDIATE) with one update.
 CPU is process time per call (the same clock as e2e.py's "CPU per update"). e2e.py prints the
@@ -35,6 +37,7 @@ from telegram.request import HTTPXRequest
 from bot.config import local_settings
 from bot.runner import Stack
 from bot.sandbox import Limits
+from handlers.http_client import AiohttpRequest
 from models.user import User
 
 RESIDENT = "resident-jiyoung"
@@ -114,15 +117,17 @@ async def measure_in(folder: Path, calls: int) -> list[tuple[str, float]]:
         results = [(label, await cpu_ms(step, calls)) for label, step in pieces]
         await bare.shutdown()
         for size in (settings.telegram_connections, 256):
-            pooled = Bot(
-                bare.token,
-                base_url=bare.base_url.removesuffix(bare.token),
-                request=HTTPXRequest(connection_pool_size=size),
-            )
-            await pooled.initialize()
-            label = f"sendMessage, 64 at once, pool of {size}"
-            results.append((label, await at_once(pooled, chat_id, calls * 2)))
-            await pooled.shutdown()
+            for client, request in (
+                ("httpx", HTTPXRequest(connection_pool_size=size)),
+                ("aiohttp", AiohttpRequest(size)),
+            ):
+                pooled = Bot(
+                    bare.token, base_url=bare.base_url.removesuffix(bare.token), request=request
+                )
+                await pooled.initialize()
+                label = f"sendMessage, 64 at once, {client}, pool of {size}"
+                results.append((label, await at_once(pooled, chat_id, calls * 2)))
+                await pooled.shutdown()
     return results
 
 

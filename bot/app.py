@@ -48,6 +48,7 @@ from handlers import (
 from handlers.broadcast import Broadcaster
 from handlers.callbacks import Signer
 from handlers.context import Ctx, Deps, GongbaeApp
+from handlers.http_client import AiohttpRequest
 from handlers.inbound import UpdateInbox
 from handlers.notifications import OutboxSender
 from handlers.ratelimit import SharedRateLimiter
@@ -194,8 +195,12 @@ def build_application(
         .context_types(ContextTypes(context=Ctx))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.settings.tz))
         .rate_limiter(rate_limiter(deps.settings))
-        .connection_pool_size(deps.settings.telegram_connections)
-        .pool_timeout(deps.settings.telegram_pool_wait)
+        .request(
+            AiohttpRequest(
+                deps.settings.telegram_connections, pool_timeout=deps.settings.telegram_pool_wait
+            )
+        )
+        .get_updates_request(AiohttpRequest(1))
         .concurrent_updates(processor or ChatOrderedProcessor(deps.settings.concurrent_updates))
     )
     if base_url:

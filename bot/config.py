@@ -56,10 +56,9 @@ class Settings(BaseSettings):
     send_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Updates of different chats one process handles at once (one chat's always one by one).
     concurrent_updates: int = Field(default=64, ge=1, le=256)
-    # Open connections to the Bot API. Each costs CPU on every request (the HTTP client scans
-    # its pool: python-telegram-bot's 256 doubled a request's cost with 64 updates in flight);
-    # 16 carry 30 requests/s (TELEGRAM_MAX_RATE) at up to 0.5 s each, and a request waits up
-    # to telegram_pool_wait seconds for a free one rather than fail.
+    # Open connections to the Bot API (handlers/http_client.py). 16 carry 30 requests/s
+    # (TELEGRAM_MAX_RATE) at up to 0.5 s each, and a request waits up to telegram_pool_wait
+    # seconds for a free one rather than fail.
     telegram_connections: int = Field(default=16, ge=1, le=256)
     telegram_pool_wait: float = Field(default=10.0, gt=0, le=120)
     # Addresses, phone numbers and notes of finished orders are erased after this many days.
