@@ -5,6 +5,7 @@ are covered by the e2e tests, which all go through this client; here, what goes 
 
 import asyncio
 import contextlib
+import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -75,15 +76,15 @@ async def client() -> AsyncIterator[AiohttpRequest]:
     await request.shutdown()
 
 
-async def test_sends_form_fields_and_returns_status_and_body(client: AiohttpRequest) -> None:
+async def test_sends_json_and_returns_status_and_body(client: AiohttpRequest) -> None:
     RECEIVED.clear()
     async with server(answers_ok) as url:
         status, body = await client.do_request(url, "POST", form(chat_id="7", text="안녕 <b>"))
     assert (status, body) == (200, b'{"ok":true,"result":true}')
     head, sent = RECEIVED[0].split(b"\r\n\r\n", 1)
-    assert b"content-type: application/x-www-form-urlencoded" in head.lower()
+    assert b"content-type: application/json" in head.lower()
     assert b"user-agent: python-telegram-bot" in head.lower()
-    assert sent == b"chat_id=7&text=%EC%95%88%EB%85%95+%3Cb%3E"
+    assert json.loads(sent) == {"chat_id": "7", "text": "안녕 <b>"}
 
 
 async def test_a_reply_that_never_comes_is_timed_out(client: AiohttpRequest) -> None:

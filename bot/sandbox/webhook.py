@@ -3,10 +3,9 @@
 import asyncio
 import contextlib
 import logging
-import ssl
 from typing import Any
 
-import httpx
+import aiohttp
 
 from bot.sandbox.state import Sandbox, WebhookConfig
 
@@ -44,9 +43,6 @@ class WebhookSender:
         self._delivered: set[int] = set()
         self._delay = sandbox.webhook_retry_delay
         self._paused_until = 0.0
-        self._clients: list[httpx.AsyncClient] = []  # the idle ones
-        self._opened: contextlib.AsyncExitStack | None = None  # closes them when delivery stops
-        self._tls: ssl.SSLContext | None = None
 
     def start(self) -> None:
         """Start delivering in a background task."""
@@ -89,10 +85,10 @@ class WebhookSender:
         return ready
 
     async def _run(self) -> None:
-        # One client of one kept-alive connection per delivery slot: a single pool of many
-        # connections costs httpcore work in proportion to connections x requests per request.
-        async with contextlib.AsyncExitStack() as clients:
-            self._clients, self._opened = [], clients
+        # kept-alive connections, as many as the webhook's max_connections (_ready keeps to it)
+        connector = aiohttp.TCPConnector(limit=self.config.max_connections)
+        timeout = aiohttp.ClientTimeout(total=10.0)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             try:
                 while self._active():
                     paused_until = self._paused_until
@@ -108,7 +104,7 @@ class WebhookSender:
                     if not self._active():
                         continue
                     for update in self._ready():
-                        task = asyncio.create_task(self._deliver(await self._client(), update))
+                        task = asyncio.create_task(self._deliver(session, update))
                         self._in_flight[update["update_id"]] = (chat_of(update), task)
             finally:
                 tasks = [task for _chat, task in self._in_flight.values()]
@@ -117,24 +113,9 @@ class WebhookSender:
                 await asyncio.gather(*tasks, return_exceptions=True)
                 self._in_flight.clear()
 
-    async def _client(self) -> httpx.AsyncClient:
-        """An idle delivery slot's client, or a new one (_ready keeps to max_connections)."""
-        if self._clients:
-            return self._clients.pop()
-        assert self._opened is not None  # noqa: S101 (set while delivering)
-        if self._tls is None:  # built once: a context per client blocks the loop ~50 ms
-            self._tls = ssl.create_default_context()
-        client = httpx.AsyncClient(
-            timeout=10.0, limits=httpx.Limits(max_connections=1), verify=self._tls
-        )
-        return await self._opened.enter_async_context(client)
-
-    async def _deliver(self, client: httpx.AsyncClient, update: dict[str, Any]) -> None:
+    async def _deliver(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> None:
         update_id = update["update_id"]
-        try:
-            error = await self._post(client, update)
-        finally:
-            self._clients.append(client)
+        error = await self._post(session, update)
         self._in_flight.pop(update_id, None)
         if error is None:
             self._delivered.add(update_id)
@@ -161,17 +142,19 @@ class WebhookSender:
             self.sandbox.confirm(offset)
             self._delivered = {u for u in self._delivered if u >= offset}
 
-    async def _post(self, client: httpx.AsyncClient, update: dict[str, object]) -> str | None:
+    async def _post(self, session: aiohttp.ClientSession, update: dict[str, object]) -> str | None:
         headers = {}
         if self.config.secret_token:
             headers[SECRET_HEADER] = self.config.secret_token
         try:
-            response = await client.post(self.config.url, json=update, headers=headers)
-        except httpx.HTTPError as err:
+            async with session.post(self.config.url, json=update, headers=headers) as response:
+                status, reason = response.status, response.reason
+                await response.read()
+        except (aiohttp.ClientError, TimeoutError) as err:
             return f"Connection error: {type(err).__name__}"
         except Exception as err:  # the update stays queued whatever went wrong
             logger.exception("Webhook delivery failed")
             return f"Delivery error: {type(err).__name__}"
-        if 200 <= response.status_code < 300:
+        if 200 <= status < 300:
             return None
-        return f"Wrong response from the webhook: {response.status_code} {response.reason_phrase}"
+        return f"Wrong response from the webhook: {status} {reason}"
