@@ -59,23 +59,35 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     @property
     def description(self) -> Any:
+        """The last statement's columns (None when it returned no rows)."""
         return self._description
 
     @property
     def rowcount(self) -> int:
+        """Rows the last statement changed (-1 for a SELECT)."""
         return self._rowcount
 
     @property
     def lastrowid(self) -> int | None:  # type: ignore[override]
+        """The rowid of the last row inserted."""
         return self._lastrowid
 
     async def _async_soft_close(self) -> None:
         """Nothing is open on the thread between calls."""
 
+    def nextset(self) -> None:
+        """SQLite has one result set per statement (and SQLAlchemy never asks for another)."""
+        raise NotImplementedError("one result set per statement")
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        """Not used by SQLite."""
+
     def close(self) -> None:
+        """Drop the rows not fetched."""
         self._rows.clear()
 
     async def _call(self, method: str, operation: str, parameters: Any) -> None:
+        """Run the statement on aiosqlite's thread; keep what it returned."""
         conn = self._connection
         async with self._adapt_connection._execute_mutex:
             outcome = await conn._execute(_run, conn._conn, method, operation, parameters)
@@ -90,6 +102,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's adapted aiosqlite connection, with the one-hop cursor."""
+
     __slots__ = ()
     _cursor_cls = OneHopCursor
 
@@ -108,4 +122,5 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
 
 
 def dbapi() -> OneHopDBAPI:
+    """The module to give create_async_engine for an aiosqlite URL."""
     return OneHopDBAPI(aiosqlite, sqlite3)

@@ -95,10 +95,24 @@ async def test_errors_are_sqlalchemys_and_the_connection_goes_on(sqlite: AsyncEn
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
 
 
-async def test_streamed_results_still_stream(sqlite: AsyncEngine) -> None:
+async def test_streamed_results_use_the_stock_cursor(sqlite: AsyncEngine, hops: list[str]) -> None:
     async with sqlite.connect() as conn:
+        hops.clear()
         result = await conn.stream(text("SELECT name FROM t ORDER BY id"))
         assert [row async for row in result.scalars()] == ["a", "b", "c"]
+    # the SELECT went through aiosqlite's own cursor, fetching as it goes (_run: the BEGIN)
+    assert {"cursor", "execute", "fetchmany"} <= set(hops)
+
+
+async def test_a_closed_connection_is_an_operational_error(sqlite: AsyncEngine) -> None:
+    async with sqlite.connect() as conn:
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.close()
+        with pytest.raises(OperationalError, match="no active connection") as caught:
+            await conn.execute(text("SELECT 1"))
+        assert caught.value.connection_invalidated
+    async with sqlite.connect() as conn:  # the pool replaced it
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
 
 
 async def test_a_transaction_rolled_back_leaves_nothing(sqlite: AsyncEngine) -> None:
