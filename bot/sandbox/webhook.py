@@ -86,7 +86,8 @@ class WebhookSender:
 
     async def _run(self) -> None:
         # kept-alive connections, as many as the webhook's max_connections (_ready keeps to it)
-        connector = aiohttp.TCPConnector(limit=self.config.max_connections)
+        # (idle ones dropped after 4 s: servers such as uvicorn close theirs after 5)
+        connector = aiohttp.TCPConnector(limit=self.config.max_connections, keepalive_timeout=4.0)
         timeout = aiohttp.ClientTimeout(total=10.0)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             try:
