@@ -11,7 +11,9 @@ by the sum of the pool, connect, write and read timeouts.
 """
 
 import re
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -51,6 +53,8 @@ class AiohttpRequest(BaseRequest):
             "media_write": media_write_timeout,
         }
         self._session: aiohttp.ClientSession | None = None
+        self._env_proxies: dict[str, str] = {}
+        self._proxies: dict[tuple[str, str], str | None] = {}  # (scheme, host) -> proxy
 
     @property
     def read_timeout(self) -> float | None:
@@ -63,8 +67,9 @@ class AiohttpRequest(BaseRequest):
             connector = aiohttp.TCPConnector(
                 limit=self.connections, limit_per_host=0, keepalive_timeout=KEEP_ALIVE
             )
-            # trust_env: HTTPS_PROXY and NO_PROXY apply, as they do to httpx
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            self._session = aiohttp.ClientSession(connector=connector)
+            self._env_proxies = urllib.request.getproxies()
+            self._proxies.clear()
 
     async def shutdown(self) -> None:
         """Close the pool's connections."""
@@ -100,6 +105,19 @@ class AiohttpRequest(BaseRequest):
             sock_connect=waits["connect"],
             sock_read=waits["read"],
         )
+
+    def proxy(self, url: str) -> str | None:
+        """The proxy the environment names for `url` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, as
+        httpx reads them), read at initialize. aiohttp's trust_env would read them, and
+        ~/.netrc, on every request: it doubled a call's CPU."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._proxies:
+            proxy = self._env_proxies.get(parts.scheme)
+            if proxy and urllib.request.proxy_bypass(parts.hostname or ""):
+                proxy = None
+            self._proxies[key] = proxy
+        return self._proxies[key]
 
     @staticmethod
     def body(request_data: RequestData | None) -> tuple[Any, dict[str, str]]:
@@ -145,6 +163,7 @@ class AiohttpRequest(BaseRequest):
                 data=body,
                 headers={"User-Agent": self.USER_AGENT, **headers},
                 timeout=timeout,
+                proxy=self.proxy(url),
                 allow_redirects=False,  # a redirected POST would arrive as a GET
             ) as response:
                 return response.status, await response.read()

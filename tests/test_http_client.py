@@ -169,6 +169,27 @@ async def test_nobody_listening_is_a_network_error_without_the_token(
     no_token(caught.value)
 
 
+async def test_the_environments_proxy_is_used_unless_no_proxy_names_the_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    async with Server() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base)
+        monkeypatch.setenv("NO_PROXY", "direct.invalid")
+        request = AiohttpRequest(1)
+        await request.initialize()
+        try:
+            status, _ = await request.do_request(f"http://api.invalid/bot{TOKEN}/getMe", "POST")
+            with pytest.raises(NetworkError):  # not through the proxy: no such host
+                await request.do_request(f"http://direct.invalid/bot{TOKEN}/getMe", "POST")
+        finally:
+            await request.shutdown()
+    assert status == 200
+    [(head, _body)] = proxy.requests
+    assert head.startswith(f"POST http://api.invalid/bot{TOKEN}/getMe HTTP/1.1".encode())
+
+
 D = BaseRequest.DEFAULT_NONE
 TIMEOUTS = [
     # (read, write, connect, pool, files) -> (total, connect, sock_connect, sock_read)
