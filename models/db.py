@@ -60,12 +60,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get(READS):
-            # a read-only session: a plain BEGIN reads a WAL snapshot and waits for nobody
-            conn.exec_driver_sql("BEGIN")
+        # a read-only session: a plain BEGIN reads a WAL snapshot and waits for nobody;
+        # IMMEDIATE takes the write lock up front: no deadlock when a reader starts writing
+        verb = "BEGIN" if conn.get_execution_options().get(READS) else "BEGIN IMMEDIATE"
+        adapted = conn.connection.dbapi_connection
+        if isinstance(adapted, sqlite_driver.OneHopConnection):
+            adapted.begin_with_next(verb)  # in the first statement's trip to the thread
         else:
-            # IMMEDIATE takes the write lock up front: no deadlock when a reader starts writing
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql(verb)
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _reads_only(

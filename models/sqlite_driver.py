@@ -2,10 +2,12 @@
 
 aiosqlite runs each sqlite3 call on its connection's own thread; every call is a round trip
 (a queue put, a thread wake-up, a call_soon_threadsafe back) costing about 60 µs of CPU.
-SQLAlchemy's adapter makes four per statement: cursor(), execute(), fetchall() and close().
-The cursor here makes one: a function run on that thread opens the sqlite3 cursor, executes,
-fetches every row, notes description, rowcount and lastrowid, and closes it. Same aiosqlite
-connection, same thread, same order of work; server-side (streamed) cursors are unchanged.
+SQLAlchemy's adapter makes four per statement: cursor(), execute(), fetchall() and close(),
+and the transaction's BEGIN is a statement of its own. The cursor here makes one: a function
+run on that thread runs the BEGIN the transaction is waiting for, if any, opens the sqlite3
+cursor, executes, fetches every row, notes description, rowcount and lastrowid, and closes
+it. Same aiosqlite connection, same thread, same order of work; server-side (streamed)
+cursors are aiosqlite's own, with the BEGIN sent before them.
 Measured with benchmarks/unit_costs.py (README.md has the figures).
 """
 
@@ -22,11 +24,22 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util.concurrency import await_
 
-Outcome = tuple[Any, Sequence[Any], int, int | None]
+# description, rows, rowcount, lastrowid, and whether a transaction is open after it
+Outcome = tuple[Any, Sequence[Any], int, int | None, bool]
 
 
-def _run(conn: sqlite3.Connection, method: str, operation: str, parameters: Any) -> Outcome:
-    """On aiosqlite's thread: one statement, start to finish."""
+def _begin(conn: sqlite3.Connection, statement: str) -> None:
+    """On aiosqlite's thread: open the transaction."""
+    conn.execute(statement).close()
+
+
+def _run(
+    conn: sqlite3.Connection, begin: str | None, method: str, operation: str, parameters: Any
+) -> Outcome:
+    """On aiosqlite's thread: the transaction's BEGIN when it is the first statement, then
+    the statement, start to finish."""
+    if begin is not None:
+        _begin(conn, begin)
     cursor = conn.cursor()
     try:
         if parameters is None:
@@ -35,7 +48,7 @@ def _run(conn: sqlite3.Connection, method: str, operation: str, parameters: Any)
             getattr(cursor, method)(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else ()
-        return description, rows, cursor.rowcount, cursor.lastrowid
+        return description, rows, cursor.rowcount, cursor.lastrowid, conn.in_transaction
     finally:
         cursor.close()
 
@@ -88,10 +101,17 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _call(self, method: str, operation: str, parameters: Any) -> None:
         """Run the statement on aiosqlite's thread; keep what it returned."""
-        conn = self._connection
-        async with self._adapt_connection._execute_mutex:
-            outcome = await conn._execute(_run, conn._conn, method, operation, parameters)
-        self._description, rows, self._rowcount, self._lastrowid = outcome
+        conn, adapted = self._connection, self._adapt_connection
+        async with adapted._execute_mutex:
+            begin, adapted.pending_begin = adapted.pending_begin, None
+            try:
+                outcome = await conn._execute(
+                    _run, conn._conn, begin, method, operation, parameters
+                )
+            except BaseException:
+                adapted.open = True  # its BEGIN, or the statement itself, may have opened one
+                raise
+        self._description, rows, self._rowcount, self._lastrowid, adapted.open = outcome
         self._rows = collections.deque(rows)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
@@ -102,10 +122,55 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's adapted aiosqlite connection, with the one-hop cursor."""
+    """SQLAlchemy's adapted aiosqlite connection, with the one-hop cursor. A transaction's
+    BEGIN waits for its first statement and goes in the same trip (begin_with_next)."""
 
-    __slots__ = ()
+    __slots__ = ("open", "pending_begin")
     _cursor_cls = OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: aiosqlite.Connection) -> None:
+        super().__init__(dbapi, connection)
+        self.pending_begin: str | None = None
+        self.open = False  # a transaction may be open (sqlite3 tells only on its own thread)
+
+    def begin_with_next(self, statement: str) -> None:
+        """Open the transaction with `statement` (BEGIN or BEGIN IMMEDIATE) just before the
+        next statement; a transaction that runs none opens and ends nothing."""
+        self.pending_begin = statement
+
+    def _flush_begin(self) -> bool:
+        """Run a BEGIN still waiting, in a trip of its own; whether there was one."""
+        statement, self.pending_begin = self.pending_begin, None
+        if statement is None:
+            return False
+        self.open = True
+        try:
+            await_(self._connection._execute(_begin, self._connection._conn, statement))
+        except Exception as error:
+            self._handle_exception(error)
+        return True
+
+    def cursor(self, server_side: bool = False) -> Any:
+        """A cursor; a streamed one is aiosqlite's own, so the BEGIN goes first."""
+        if server_side:
+            self._flush_begin()
+            self.open = True  # what it runs is not reported back
+        return super().cursor(server_side)
+
+    def commit(self) -> None:
+        """Commit, unless no transaction is open (none began, or it already ended)."""
+        self._end(super().commit)
+
+    def rollback(self) -> None:
+        """Roll back, unless no transaction is open: the pool rolls back every connection
+        handed back, most often after a commit."""
+        self._end(super().rollback)
+
+    def _end(self, end: Any) -> None:
+        self.pending_begin = None
+        if self.open:
+            end()
+            self.open = False
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -1,5 +1,6 @@
 """models/sqlite_driver.py: one trip to aiosqlite's thread per statement, the same results."""
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -123,3 +124,45 @@ async def test_a_transaction_rolled_back_leaves_nothing(sqlite: AsyncEngine) -> 
     await conn.close()
     async with sqlite.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
+
+
+async def test_the_begin_goes_with_the_first_statement(
+    sqlite: AsyncEngine, hops: list[str]
+) -> None:
+    async with sqlite.begin() as conn:
+        await conn.execute(text("SELECT name FROM t"))
+        await conn.execute(text("SELECT name FROM t"))
+    assert hops == ["_run", "_run", "commit"]  # the stock way: BEGIN's trip before them
+
+
+async def test_a_transaction_that_runs_nothing_opens_nothing(
+    sqlite: AsyncEngine, hops: list[str]
+) -> None:
+    async with sqlite.begin():
+        pass
+    assert hops == []
+
+
+async def test_begin_immediate_holds_the_write_lock_from_the_first_statement(
+    sqlite: AsyncEngine, tmp_path: Path
+) -> None:
+    other = sqlite3.connect(tmp_path / "driver.sqlite3", timeout=0.05, isolation_level=None)
+    try:
+        async with sqlite.begin() as conn:
+            await conn.execute(text("SELECT count(*) FROM t"))  # a read, but BEGIN IMMEDIATE
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free once committed
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+async def test_a_streamed_first_statement_is_inside_the_transaction(sqlite: AsyncEngine) -> None:
+    conn = await sqlite.connect()
+    transaction = await conn.begin()
+    result = await conn.stream(text("DELETE FROM t RETURNING name"))
+    assert sorted([row async for row in result.scalars()]) == ["a", "b", "c"]
+    await transaction.rollback()
+    assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
+    await conn.close()
