@@ -86,6 +86,7 @@ from bot.sandbox import (  # noqa: E402
 )
 from bot.sandbox.records import ChatRecord  # noqa: E402
 from bot.sandbox.serving import serve_routes  # noqa: E402
+from models import db  # noqa: E402
 
 BASE = 800000  # residents' telegram ids: BASE .. BASE + N - 1
 EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))  # all demo shops open
@@ -340,23 +341,30 @@ async def act(watch: Watch, resident: Resident, action: Action, done: Done) -> S
 
 
 class Sql:
-    """Count SQL statements and time BEGIN IMMEDIATE (it waits for SQLite's write lock)."""
+    """Count SQL statements, each transaction's BEGIN included, and time BEGIN IMMEDIATE (it
+    waits for SQLite's write lock). The BEGIN goes to SQLite with the transaction's first
+    statement (models/sqlite_driver.py): a writer's first statement is timed, BEGIN and all."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.statements = 0
         self.begins: list[float] = []
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def begin(conn: Connection) -> None:
+            self.statements += 1
+            conn.info["e2e_writer"] = not conn.get_execution_options().get(db.READS)
 
         @event.listens_for(engine.sync_engine, "before_cursor_execute")
         def before(conn: Connection, *_args: object) -> None:
             conn.info["e2e_started"] = time.perf_counter()
 
         @event.listens_for(engine.sync_engine, "after_cursor_execute")
-        def after(conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        def after(conn: Connection, *_args: object) -> None:
             started = conn.info.pop("e2e_started", None)  # None: begun before we listened
             if started is None:
                 return
             self.statements += 1
-            if statement.startswith("BEGIN IMMEDIATE"):  # a writer (readers: plain BEGIN)
+            if conn.info.pop("e2e_writer", False):  # readers: a plain BEGIN, no waiting
                 self.begins.append(time.perf_counter() - started)
 
     def take(self) -> tuple[int, list[float]]:
