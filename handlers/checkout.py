@@ -114,11 +114,16 @@ async def ask_phone(message: Message, state: Checkout, tr: Translator, ctx: Ctx)
     await message.reply_text(question, reply_markup=keyboard)
 
 
+async def confirm_typed(message: Message, text: str) -> None:
+    """Say what a typed or shared answer gave; it takes away the reply keyboard (location or
+    contact button) that asked for it, which only a new message can do."""
+    await message.reply_text(text, reply_markup=ReplyKeyboardRemove())
+
+
 async def ask_note(message: Message, state: Checkout, tr: Translator, ctx: Ctx) -> None:
     """Ask for a request for the shop (and the rider, for a delivery)."""
     async with ctx.deps.sessions.begin() as session:
         await checkout.ask(session, telegram_id=message.chat_id, what=checkout.AWAIT_NOTE)
-    await message.reply_text(tr("Got it."), reply_markup=ReplyKeyboardRemove())
     kb = Keyboard(ctx.deps.signer, message.chat_id).row((tr("No requests"), cb.SkipNote()))
     question = (
         tr("Any request for the shop? (e.g. “덜 맵게 해 주세요”, “less spicy”)")
@@ -374,8 +379,11 @@ async def typed_answer(update: Update, context: Ctx, awaiting: str) -> None:
         await explain(message, err, tr, context)
         return
     if awaiting == checkout.AWAIT_ADDRESS:
+        address = escape(state.address or "")
+        await confirm_typed(message, tr("🛵 Deliver to: {address}", address=address))
         await next_step(message, state, tr, context)
     elif awaiting == checkout.AWAIT_PHONE:
+        await confirm_typed(message, tr("📞 {phone}", phone=escape(state.phone or "")))
         await ask_note(message, state, tr, context)
     else:
         await show_summary(message, state, tr, context)
@@ -401,6 +409,7 @@ async def shared_contact(update: Update, context: Ctx) -> None:
     except ServiceError as err:
         await explain(message, err, tr, context)
         return
+    await confirm_typed(message, tr("📞 {phone}", phone=escape(state.phone or "")))
     await ask_note(message, state, tr, context)
 
 
@@ -427,7 +436,7 @@ async def shared_location(update: Update, context: Ctx) -> None:
     kb = Keyboard(context.deps.signer, message.chat_id)
     for position, area in enumerate(state.delivery_areas[:12]):
         kb.row((area, cb.PickDong(position)))
-    await message.reply_text(tr("Got it."), reply_markup=ReplyKeyboardRemove())
+    await confirm_typed(message, tr("📍 Location received."))
     await message.reply_text(
         tr("Which 동 is that in? (This shop delivers only to these.)"), reply_markup=kb.markup()
     )

@@ -256,7 +256,7 @@ async def test_a_shared_location_is_the_address_once_asked(stack: Stack, chat: C
     await chat.press(JIYOUNG, "✏️ 다른 주소")  # she has saved addresses; this one is new
     assert "위치" in (chat.last(JIYOUNG).text or "")
     got, question = await chat.send_location(JIYOUNG, 37.5454, 126.676)
-    assert got.text == "알겠어요."
+    assert got.text == "📍 위치를 받았어요."
     assert question.text == "어느 동인가요? (이 가게는 아래 동에만 배달해요.)"
     dong = next(b for b in chat.buttons(JIYOUNG) if "청라" in b)
     await chat.press(JIYOUNG, dong)
@@ -276,6 +276,9 @@ async def test_saved_addresses_outside_the_area_are_not_offered(chat: ChatClient
     assert text.startswith("None of your saved addresses is in this shop's delivery area.\n")
     assert "This shop delivers to: 아라동" in text
     assert not ask.buttons()  # no Home (가정1동) button to be refused after the press
+    got, _next = await chat.send(ALEX, "인천 서구 아라동 <12> 3층")
+    assert got.text == "🛵 Deliver to: 인천 서구 아라동 <12> 3층"
+    assert chat.sandbox.reply_keyboard(chat.user_id(ALEX)) is None  # no location button left
 
 
 async def test_a_pickup_asks_nothing_of_a_rider(stack: Stack, chat: ChatClient) -> None:
@@ -286,7 +289,9 @@ async def test_a_pickup_asks_nothing_of_a_rider(stack: Stack, chat: ChatClient) 
     await chat.press(700777, next(b for b in chat.buttons(700777) if b.startswith("✅ Order")))
     *_, phone = await chat.press(700777, "🏃 Pickup (no fee)")
     assert phone.text == "Which phone number can the shop call? Tap the button or type it."
-    *_, note = await chat.send(700777, "010-2222-3333")
+    got, note = await chat.send(700777, "010-2222-3333")
+    assert got.text == "📞 010-2222-3333"
+    assert chat.sandbox.reply_keyboard(chat.user_id(700777)) is None  # no contact button left
     assert note.text == "Any request for the shop? (e.g. “덜 맵게 해 주세요”, “less spicy”)"
     [summary] = await chat.send(700777, "no onions please")
     assert "🏃 Pickup" in (summary.text or "")
