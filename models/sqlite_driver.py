@@ -28,9 +28,17 @@ from sqlalchemy.util.concurrency import await_
 Outcome = tuple[Any, Sequence[Any], int, int | None, bool]
 
 
+class BeginFailed(Exception):
+    """The transaction's BEGIN failed (e.g. SQLite stayed locked past the busy timeout): it
+    is still to run, before the transaction's next statement."""
+
+
 def _begin(conn: sqlite3.Connection, statement: str) -> None:
     """On aiosqlite's thread: open the transaction."""
-    conn.execute(statement).close()
+    try:
+        conn.execute(statement).close()
+    except sqlite3.Error as error:
+        raise BeginFailed(statement) from error
 
 
 def _run(
@@ -108,6 +116,9 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
                 outcome = await conn._execute(
                     _run, conn._conn, begin, method, operation, parameters
                 )
+            except BeginFailed as failed:
+                adapted.pending_begin = begin  # no transaction yet: the next statement tries
+                raise failed.__cause__ from None  # sqlite3's own error, for SQLAlchemy
             except BaseException:
                 adapted.open = True  # its BEGIN, or the statement itself, may have opened one
                 raise
@@ -146,6 +157,9 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         self.open = True
         try:
             await_(self._connection._execute(_begin, self._connection._conn, statement))
+        except BeginFailed as failed:
+            self.pending_begin, self.open = statement, False
+            self._handle_exception(failed.__cause__)  # type: ignore[arg-type]
         except Exception as error:
             self._handle_exception(error)
         return True

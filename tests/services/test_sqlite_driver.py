@@ -166,3 +166,28 @@ async def test_a_streamed_first_statement_is_inside_the_transaction(sqlite: Asyn
     await transaction.rollback()
     assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
     await conn.close()
+
+
+async def test_a_begin_that_failed_runs_before_the_next_statement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BEGIN IMMEDIATE refused (SQLite locked past the busy timeout): the caller may go on in
+    the same transaction, which must then really be one."""
+    monkeypatch.setattr(db, "WRITER_WAIT", 0.2)
+    path = tmp_path / "busy.sqlite3"
+    engine = db.create_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (name TEXT)"))
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    conn = await engine.connect()
+    transaction = await conn.begin()
+    with pytest.raises(OperationalError, match="database is locked"):
+        await conn.execute(text("INSERT INTO t VALUES ('first')"))
+    other.execute("ROLLBACK")
+    other.close()
+    await conn.execute(text("INSERT INTO t VALUES ('second')"))
+    await transaction.rollback()
+    assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+    await conn.close()
+    await engine.dispose()
