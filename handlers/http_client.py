@@ -107,14 +107,15 @@ class AiohttpRequest(BaseRequest):
         )
 
     def proxy(self, url: str) -> str | None:
-        """The proxy the environment names for `url` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, as
-        httpx reads them), read at initialize. aiohttp's trust_env would read them, and
-        ~/.netrc, on every request: it doubled a call's CPU."""
+        """The proxy the environment names for `url` (HTTPS_PROXY, HTTP_PROXY and NO_PROXY;
+        not ALL_PROXY or ~/.netrc), read at initialize. aiohttp's trust_env would read them,
+        and ~/.netrc, on every request: it doubled a call's CPU."""
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc)
         if key not in self._proxies:
             proxy = self._env_proxies.get(parts.scheme)
-            if proxy and urllib.request.proxy_bypass(parts.hostname or ""):
+            bypass = urllib.request.proxy_bypass_environment
+            if proxy and bypass(parts.hostname or "", self._env_proxies):
                 proxy = None
             self._proxies[key] = proxy
         return self._proxies[key]
