@@ -120,8 +120,13 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def read_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that only read: on SQLite they do not take the write lock (a write in one
-    raises ReadOnlySession); elsewhere they are ordinary sessions."""
-    return async_sessionmaker(engine.execution_options(**{READS: True}), expire_on_commit=False)
+    raises ReadOnlySession); on PostgreSQL each statement runs on its own (AUTOCOMMIT: no
+    BEGIN and ROLLBACK round trips; under READ COMMITTED every statement of a transaction
+    took its own snapshot anyway)."""
+    options: dict[str, Any] = {READS: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    return async_sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
 def alembic_config(url: str | None = None) -> Config:

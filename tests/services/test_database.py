@@ -95,6 +95,25 @@ async def test_read_sessions_do_not_write(tmp_path: Path) -> None:
         await engine.dispose()
 
 
+@pytest.mark.postgres
+async def test_postgres_reads_open_no_transaction(engine: AsyncEngine) -> None:
+    """On PostgreSQL a read session's statements run on their own (no BEGIN and ROLLBACK round
+    trips): now() moves between two statements, where a transaction would freeze it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    sessions, reads = db.session_factory(engine), db.read_factory(engine)
+    now = text("SELECT now()")
+    async with reads() as reading:
+        first = (await reading.execute(now)).scalar()
+        await asyncio.sleep(0.01)
+        assert (await reading.execute(now)).scalar() != first
+        assert (await reading.execute(text("SELECT txid_current_if_assigned()"))).scalar() is None
+    async with sessions.begin() as writing:  # writing sessions keep their transaction
+        first = (await writing.execute(now)).scalar()
+        await asyncio.sleep(0.01)
+        assert (await writing.execute(now)).scalar() == first
+
+
 async def test_sqlite_writers_take_turns_in_order(tmp_path: Path) -> None:
     """A process's writers queue for SQLite's one write lock before they connect, first come
     first served; readers never wait for them; a writer that fails or is cancelled while
