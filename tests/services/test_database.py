@@ -95,7 +95,6 @@ async def test_read_sessions_do_not_write(tmp_path: Path) -> None:
         await engine.dispose()
 
 
-@pytest.mark.postgres
 async def test_postgres_reads_open_no_transaction(engine: AsyncEngine) -> None:
     """On PostgreSQL a read session's statements run on their own (no BEGIN and ROLLBACK round
     trips): now() moves between two statements, where a transaction would freeze it."""
