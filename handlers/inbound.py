@@ -1,7 +1,8 @@
 """Handle the updates stored by the webhook: claim, handle through the Application, mark done.
 
-Any instance may handle any update (see bot/services/inbox.py); the one that received it is
-woken at once, the others look every `interval` seconds and after each update they finish.
+Any instance may handle any update (see bot/services/inbox.py); the one that received it
+claims it as it stores it when it has room (else it is woken at once), the others look every
+`interval` seconds and after each update they finish.
 Leases use the wall clock (not the region clock tests may fix): they measure real time.
 """
 
@@ -57,20 +58,43 @@ class UpdateInbox:
 
     async def receive(self, update: Update, payload: dict[str, Any]) -> bool:
         """Store an update posted to the webhook (parsed, and as posted); False when it
-        came before."""
-        async with self.deps.sessions.begin() as session:
-            fresh = await inbox.receive(
-                session,
-                update_id=update.update_id,
-                chat_id=chat_of(update),
-                payload=payload,
-                now=datetime.now(UTC),
-            )
-        if fresh:
-            self._wakeup.set()
-        else:
+        came before. With room to spare, what is free to handle is claimed in the same
+        transaction (this update among it unless its chat is busy), which saves the
+        database a transaction per update."""
+        free = 0 if self._stopping else self.capacity - len(self._in_flight)
+        claimed: list[inbox.Claimed] = []
+        claiming = False
+        try:
+            async with self.deps.sessions.begin() as session:
+                fresh = await self._store(session, update, payload)
+                if fresh and free > 0:
+                    claiming = True
+                    claimed = await self._claim(session, free)
+        except Exception:
+            if not claiming:
+                raise  # nothing stored: the webhook answers 500 and Telegram posts it again
+            # the claim took the update's row down with it: store it alone
+            logger.exception("Claiming with update %s failed", update.update_id)
+            self._forget(claimed)
+            claimed = []
+            async with self.deps.sessions.begin() as session:
+                fresh = await self._store(session, update, payload)
+        self._start(claimed, {update.update_id: update})
+        if not fresh:
             logger.info("Update %s was delivered again; handled once", update.update_id)
+        elif not claimed or len(claimed) == free:
+            self._wakeup.set()  # it waits for its chat or for room, or there may be more
         return fresh
+
+    @staticmethod
+    async def _store(session: AsyncSession, update: Update, payload: dict[str, Any]) -> bool:
+        return await inbox.receive(
+            session,
+            update_id=update.update_id,
+            chat_id=chat_of(update),
+            payload=payload,
+            now=datetime.now(UTC),
+        )
 
     async def start(self) -> None:
         """Start claiming (stored updates left by a stopped instance are taken too)."""
@@ -132,16 +156,20 @@ class UpdateInbox:
         for item in claimed:
             self._in_flight.pop(item.update_id, None)
 
-    def _start(self, claimed: list[inbox.Claimed]) -> None:
-        """Handle the updates whose claim is committed."""
+    def _start(
+        self, claimed: list[inbox.Claimed], parsed: dict[int, Update] | None = None
+    ) -> None:
+        """Handle the updates whose claim is committed (`parsed`: those already read)."""
         for item in claimed:
-            task = asyncio.create_task(self._handle(item), name=f"update-{item.update_id}")
+            update = parsed.get(item.update_id) if parsed else None
+            task = asyncio.create_task(self._handle(item, update), name=f"update-{item.update_id}")
             self._in_flight[item.update_id] = task
 
-    async def _handle(self, item: inbox.Claimed) -> None:
+    async def _handle(self, item: inbox.Claimed, update: Update | None) -> None:
         application = self.application
         try:
-            update = Update.de_json(item.payload, application.bot)
+            if update is None:
+                update = Update.de_json(item.payload, application.bot)
             if item.attempts > 1:
                 logger.warning(
                     "Update %s is handled again (attempt %s)", item.update_id, item.attempts
@@ -161,26 +189,31 @@ class UpdateInbox:
         free = 0 if self._stopping else self.capacity - len(self._in_flight) + 1
         claimed: list[inbox.Claimed] = []
         try:
-            async with self.deps.sessions.begin() as session:
-                if not await inbox.done(session, [update_id], now=datetime.now(UTC), by=self.name):
-                    logger.warning("Update %s was taken over by another instance", update_id)
-                if free > 0:
-                    try:  # a failed claim must not take the done mark with it
-                        async with session.begin_nested():
-                            claimed = await self._claim(session, free)
-                    except Exception:
-                        logger.exception("Claiming stored updates failed")
-                        self._forget(claimed)
-                        claimed = []
+            try:
+                async with self.deps.sessions.begin() as session:
+                    await self._done(session, update_id)
+                    if free > 0:
+                        claimed = await self._claim(session, free)
+            except Exception:
+                if free == 0:
+                    raise
+                # a failed claim must not take the done mark with it: record that alone
+                logger.exception("Claiming stored updates failed")
+                self._forget(claimed)
+                claimed = []
+                async with self.deps.sessions.begin() as session:
+                    await self._done(session, update_id)
         except Exception:  # the lease runs out and another instance handles it again
             logger.exception("Could not record update %s as handled", update_id)
-            self._forget(claimed)
-            claimed = []
         finally:
             self._in_flight.pop(update_id, None)
         self._start(claimed)
         if free > 0 and len(claimed) == free:
             self._wakeup.set()  # there may be more
+
+    async def _done(self, session: AsyncSession, update_id: int) -> None:
+        if not await inbox.done(session, [update_id], now=datetime.now(UTC), by=self.name):
+            logger.warning("Update %s was taken over by another instance", update_id)
 
     async def _renew(self) -> None:
         while True:

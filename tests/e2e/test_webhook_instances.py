@@ -7,19 +7,21 @@ received them.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.runner import Stack
 from bot.sandbox import Limits, Sandbox
 from bot.sandbox.balancer import RoundRobin
-from bot.services import demo
+from bot.services import demo, inbox
 from models import db
 from models.inbox import InboundUpdate
 from tests.conftest import BACKENDS, scratch_database
@@ -144,3 +146,44 @@ async def test_webhook_needs_the_secret(tmp_path: Path) -> None:
             )
         assert (missing.status_code, wrong.status_code, garbage.status_code) == (403, 403, 400)
         assert await running.rows() == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_failing_claim_loses_no_update_and_no_done_mark(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An instance claims in the transaction that stores an update or records one as done;
+    when that claim fails, the update is still stored and the done mark still recorded."""
+    failed: list[str] = []
+    wrote: dict[int, str] = {}  # session -> what it wrote before claiming
+    real = {name: getattr(inbox, name) for name in ("receive", "done", "claim")}
+
+    def writing(name: str) -> Callable[..., Awaitable[Any]]:
+        async def write(session: Any, *args: Any, **kwargs: Any) -> Any:
+            wrote[id(session)] = name
+            return await real[name](session, *args, **kwargs)
+
+        return write
+
+    async def claim(session: Any, **kwargs: Any) -> list[inbox.Claimed]:
+        if id(session) in wrote:  # a claim sharing a transaction with a write
+            failed.append(wrote.pop(id(session)))
+            raise OperationalError("claim", {}, ConnectionError("the claim failed"))
+        return await real["claim"](session, **kwargs)
+
+    monkeypatch.setattr(inbox, "receive", writing("receive"))
+    monkeypatch.setattr(inbox, "done", writing("done"))
+    monkeypatch.setattr(inbox, "claim", claim)
+    async with scratch_database(backend, tmp_path) as url, cluster(url, tmp_path, 1) as running:
+        chat = ChatClient(
+            sandbox=running.sandbox, processed=inbox_waiter(running.instances[0].engine)
+        )
+        who = "resident-jiyoung"
+        replies = await chat.send(who, "/start")
+        assert replies  # answered although its claim with the store failed
+        await chat.send(who, "도움말")
+        rows = await running.rows()
+        assert len(rows) == 2
+        assert all(row.done_at is not None and row.attempts == 1 for row in rows)
+        assert "receive" in failed
+        assert "done" in failed
