@@ -20,8 +20,10 @@ the inbox is done). Then the queue is drained and the instances stopped (SIGTERM
 - where the time goes: CPU of the instances, of PostgreSQL's processes and of this process
   (sandbox, balancer, residents), in cores over the window, and CPU ms per update; and the
   database's transactions per update (pg_stat_database).
+The machine's speed drifts by tens of percent within minutes (another tenant of the host):
+--rounds N measures the counts N times in turn and prints the median of each round's ratio.
 Run: .venv/bin/python benchmarks/scale.py [--instances 1 2 3] [--residents 200] [--seconds 20]
-     [--redeliver 0.02]
+     [--redeliver 0.02] [--rounds 1]
 """
 
 import argparse
@@ -29,6 +31,7 @@ import asyncio
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -312,11 +315,29 @@ async def measure(count: int, args: argparse.Namespace) -> Result:
 
 
 async def run(args: argparse.Namespace) -> int:
-    results = []
-    for count in args.instances:
-        result = await measure(count, args)
-        results.append(result)
-        report(result, results[0])
+    results: list[Result] = []
+    ratios: dict[int, list[float]] = {}
+    for round_ in range(args.rounds):
+        first: Result | None = None
+        for count in args.instances:
+            result = await measure(count, args)
+            results.append(result)
+            first = first or result
+            report(result, first)
+            ratios.setdefault(count, []).append(result.run.rate / first.run.rate)
+        if args.rounds > 1:
+            print(f"(round {round_ + 1} of {args.rounds} done)", flush=True)
+    if args.rounds > 1:  # the machine's speed drifts: the rounds interleave the counts
+        for count, found in ratios.items():
+            rates = [r.run.rate for r in results if r.instances == count]
+            print(
+                f"{count} instance(s) over {args.rounds} rounds: median "
+                f"{statistics.median(rates):.1f} updates/s, median ratio to "
+                f"{args.instances[0]} instance(s) in the same round "
+                f"{statistics.median(found):.2f}x (each: "
+                + ", ".join(f"{r:.2f}" for r in found)
+                + ")"
+            )
     ok = all(r.duplicates == 0 and r.losses == 0 for r in results)
     print("duplicates and losses: " + ("0 at every instance count" if ok else "FOUND"))
     return 0 if ok else 1
@@ -332,7 +353,8 @@ def report(result: Result, first: Result) -> None:
     latency = handled(done)
     print(
         f"{result.instances} instance(s): {rate:.1f} updates/s "
-        f"({rate / first.run.rate:.2f}x of 1 instance), {updates} updates in {run.seconds:.0f} s, "
+        f"({rate / first.run.rate:.2f}x of {first.instances}), "
+        f"{updates} updates in {run.seconds:.0f} s, "
         f"handled p50 {ms(latency, 0.5):.0f} ms p99 {ms(latency, 0.99):.0f} ms; "
         f"duplicates {result.duplicates}, losses {result.losses} "
         f"(redelivered by the balancer: {result.redelivered}; per instance: "
@@ -358,6 +380,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--redeliver", type=float, default=0.02)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="measure the counts this often, interleaved"
+    )
     args = parser.parse_args()
     return asyncio.run(run(args))
 
