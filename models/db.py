@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import Connection, event, exc, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -26,6 +27,8 @@ from models import sqlite_driver
 
 logger = logging.getLogger(__name__)
 READS = "gongbae_reads"
+IDLE_PING = 10.0  # seconds a pooled server connection may rest and still be used unpinged
+IDLE_SINCE = "gongbae_idle_since"
 WRITER_WAIT = 30.0  # seconds a writer waits for its turn, then for SQLite's lock
 
 
@@ -36,11 +39,40 @@ class ReadOnlySession(RuntimeError):
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+def ping_when_idle(engine: AsyncEngine) -> None:
+    """Check a pooled connection before use only when it rested longer than IDLE_PING.
+
+    SQLAlchemy's pool_pre_ping checks every checkout: on PostgreSQL a BEGIN, an empty query
+    and a ROLLBACK, three round trips, about 10 of every update's 35 (a statement log of
+    benchmarks/scale.py). A connection used a moment ago is alive unless the server went
+    down meanwhile, and then the first statement that meets a dead connection makes the pool
+    replace all of its connections (SQLAlchemy's disconnect handling): what was in flight
+    at the restart fails, as it would with pre-ping. A connection that rested, which a
+    restart or a firewall may have cut unseen, is checked; if dead, the pool connects anew.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _rest(_dbapi_connection: Any, record: Any) -> None:
+        record.info[IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(IDLE_SINCE, None)
+        if since is None or time.monotonic() - since <= IDLE_PING:
+            return  # new, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as err:  # the pool discards it and connects anew
+            raise exc.DisconnectionError(f"a pooled connection died while idle: {err}") from err
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, foreign keys and working SAVEPOINTs."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_async_engine(url, **kwargs)
+        ping_when_idle(engine)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_driver_name() == "aiosqlite":

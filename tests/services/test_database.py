@@ -1,15 +1,19 @@
 """The database as configured: SQLite in WAL mode with foreign keys; migrations current."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models import db
 from models.region import MenuItem
+from tests.conftest import scratch_database
 
 
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
@@ -153,3 +157,80 @@ async def test_sqlite_writers_take_turns_in_order(tmp_path: Path) -> None:
             assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 18
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def pooled_postgres(tmp_path: Path) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
+    """A one-connection engine on a database of its own, and another to kill its backend."""
+    async with scratch_database("postgresql", tmp_path) as url:
+        engine, admin = db.create_engine(url, pool_size=1, max_overflow=0), db.create_engine(url)
+        try:
+            yield engine, admin
+        finally:
+            await engine.dispose()
+            await admin.dispose()
+
+
+async def backend_pid(engine: AsyncEngine) -> int:
+    async with db.read_factory(engine)() as session:
+        return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def kill(admin: AsyncEngine, pid: int) -> None:
+    async with admin.connect() as conn:
+        assert (await conn.execute(text(f"SELECT pg_terminate_backend({pid})"))).scalar()
+    await asyncio.sleep(0.1)  # the backend is gone once its socket closes
+
+
+@pytest.mark.postgres
+async def test_postgres_connections_in_use_are_not_pinged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection checked out again within IDLE_PING is used as it is (pre-ping cost three
+    round trips per checkout); one that rested longer is pinged first."""
+    async with pooled_postgres(tmp_path) as (engine, _admin):
+        pings = 0
+        ping = engine.dialect.do_ping
+
+        def counted(connection: Any) -> bool:
+            nonlocal pings
+            pings += 1
+            return ping(connection)
+
+        monkeypatch.setattr(engine.dialect, "do_ping", counted)
+        sessions = db.session_factory(engine)
+        for _ in range(10):
+            await backend_pid(engine)
+            async with sessions.begin() as session:
+                await session.execute(text("SELECT 1"))
+        assert pings == 0
+        monkeypatch.setattr(db, "IDLE_PING", 0.0)
+        await asyncio.sleep(0.01)
+        await backend_pid(engine)
+        assert pings == 1
+
+
+@pytest.mark.postgres
+async def test_postgres_connection_cut_while_idle_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection whose server process ended while it rested (a restart, a firewall)
+    is found by the ping and replaced: the session using it never sees the error."""
+    monkeypatch.setattr(db, "IDLE_PING", 0.0)
+    async with pooled_postgres(tmp_path) as (engine, admin):
+        first = await backend_pid(engine)
+        await kill(admin, first)
+        assert await backend_pid(engine) != first
+
+
+@pytest.mark.postgres
+async def test_postgres_connections_cut_in_use_fail_once(tmp_path: Path) -> None:
+    """A connection cut moments after its last use is not pinged: the statement that meets it
+    fails, the pool replaces its connections, and the next session works."""
+    async with pooled_postgres(tmp_path) as (engine, admin):
+        first = await backend_pid(engine)
+        await kill(admin, first)
+        with pytest.raises(DBAPIError) as failed:
+            await backend_pid(engine)
+        assert failed.value.connection_invalidated
+        assert await backend_pid(engine) != first
