@@ -44,7 +44,11 @@ class Stack:
     def __init__(self, settings: Settings, *, sandbox_limits: Limits | None = None) -> None:
         self.settings = settings
         self.sandbox_limits = sandbox_limits
-        self.engine = db.create_engine(settings.database_url)
+        self.engine = db.create_engine(
+            settings.database_url,
+            pool_size=settings.database_connections,
+            max_overflow=settings.database_connections // 2,
+        )
         self.deps: Deps = build_deps(settings, self.engine)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates)
         self.sandbox: Sandbox | None = None
