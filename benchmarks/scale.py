@@ -75,10 +75,14 @@ HANDLED = re.compile(r"Update (\d+) from chat \S+ handled in")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU time of a process so far; with `children`, with that of its ended
+    children too (PostgreSQL's postmaster: the backends that ended)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / TICKS
 
 
 def postgres_pids() -> list[int]:
@@ -95,20 +99,21 @@ def postgres_pids() -> list[int]:
 
 
 def postgres_cpu() -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL process."""
+    """CPU seconds so far of each PostgreSQL process (the postmaster's with its ended
+    backends': a connection closed within the window is counted)."""
     found = {}
     for pid in postgres_pids():
         try:
-            found[pid] = cpu_seconds(pid)
+            found[pid] = cpu_seconds(pid, children=True)
         except OSError:  # a backend that ended meanwhile
             continue
     return found
 
 
 def postgres_delta(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU PostgreSQL spent between two readings: per process, so an ending backend does not
-    make it negative (what an ended backend spent in the window is not counted)."""
-    return sum(spent - before.get(pid, 0.0) for pid, spent in after.items())
+    """CPU PostgreSQL spent between two readings: a backend that ended meanwhile took its
+    whole time into the postmaster's children's, so the totals' difference is exact."""
+    return sum(after.values()) - sum(before.values())
 
 
 @asynccontextmanager
