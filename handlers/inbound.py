@@ -57,10 +57,13 @@ class UpdateInbox:
         return timedelta(seconds=self.deps.settings.send_lease_seconds)
 
     async def receive(self, update: Update, payload: dict[str, Any]) -> bool:
-        """Store an update posted to the webhook (parsed, and as posted); False when it
-        came before. With room to spare, what is free to handle is claimed in the same
-        transaction (this update among it unless its chat is busy), which saves the
-        database a transaction per update."""
+        """Store an update posted to the webhook; False when it came before."""
+        # shielded: a request cancelled at shutdown still ends with its claims started
+        return await asyncio.shield(self._receive(update, payload))
+
+    async def _receive(self, update: Update, payload: dict[str, Any]) -> bool:
+        # with room to spare, what is free is claimed in the same transaction (this update
+        # among it unless its chat is busy): one transaction less per update
         free = 0 if self._stopping else self.capacity - len(self._in_flight)
         claimed: list[inbox.Claimed] = []
         claiming = False
@@ -82,7 +85,7 @@ class UpdateInbox:
         self._start(claimed, {update.update_id: update})
         if not fresh:
             logger.info("Update %s was delivered again; handled once", update.update_id)
-        elif not claimed or len(claimed) == free:
+        elif update.update_id not in {c.update_id for c in claimed} or len(claimed) == free:
             self._wakeup.set()  # it waits for its chat or for room, or there may be more
         return fresh
 
@@ -108,9 +111,13 @@ class UpdateInbox:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        # a finishing update may have claimed more before it saw _stopping: wait for those too
-        while tasks := [task for task in self._in_flight.values() if task is not None]:
-            await asyncio.wait(tasks)
+        # a finishing update or a request may have claimed more before it saw _stopping:
+        # wait for those too, and for claims still committing (their handlers start next)
+        while self._in_flight:
+            if tasks := [task for task in self._in_flight.values() if task is not None]:
+                await asyncio.wait(tasks)
+            else:
+                await asyncio.sleep(0.01)
         if self._renewer is not None:
             self._renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -188,14 +195,16 @@ class UpdateInbox:
         # it stays in flight until recorded: never claimed again by this instance meanwhile
         free = 0 if self._stopping else self.capacity - len(self._in_flight) + 1
         claimed: list[inbox.Claimed] = []
+        claiming = False
         try:
             try:
                 async with self.deps.sessions.begin() as session:
                     await self._done(session, update_id)
                     if free > 0:
+                        claiming = True
                         claimed = await self._claim(session, free)
             except Exception:
-                if free == 0:
+                if not claiming:
                     raise
                 # a failed claim must not take the done mark with it: record that alone
                 logger.exception("Claiming stored updates failed")
@@ -203,6 +212,7 @@ class UpdateInbox:
                 claimed = []
                 async with self.deps.sessions.begin() as session:
                     await self._done(session, update_id)
+                self._wakeup.set()  # the claiming loop takes what this could not
         except Exception:  # the lease runs out and another instance handles it again
             logger.exception("Could not record update %s as handled", update_id)
         finally:

@@ -7,6 +7,7 @@ received them.
 """
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from bot.runner import Stack
@@ -153,23 +154,30 @@ async def test_a_failing_claim_loses_no_update_and_no_done_mark(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An instance claims in the transaction that stores an update or records one as done;
-    when that claim fails, the update is still stored and the done mark still recorded."""
+    when that transaction fails at its commit, with rows claimed, the update is still stored
+    and the done mark still recorded, and nothing stays counted as in flight."""
     failed: list[str] = []
-    wrote: dict[int, str] = {}  # session -> what it wrote before claiming
+    wrote: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
     real = {name: getattr(inbox, name) for name in ("receive", "done", "claim")}
 
     def writing(name: str) -> Callable[..., Awaitable[Any]]:
         async def write(session: Any, *args: Any, **kwargs: Any) -> Any:
-            wrote[id(session)] = name
+            wrote[session] = name
             return await real[name](session, *args, **kwargs)
 
         return write
 
     async def claim(session: Any, **kwargs: Any) -> list[inbox.Claimed]:
-        if id(session) in wrote:  # a claim sharing a transaction with a write
-            failed.append(wrote.pop(id(session)))
-            raise OperationalError("claim", {}, ConnectionError("the claim failed"))
-        return await real["claim"](session, **kwargs)
+        taken = await real["claim"](session, **kwargs)
+        what = wrote.pop(session, None)
+        if what is not None and taken:  # shares a transaction with a write: fail its commit
+
+            def refuse(_session: Any) -> None:
+                failed.append(what)
+                raise OperationalError("COMMIT", {}, ConnectionError("the commit failed"))
+
+            event.listen(session.sync_session, "before_commit", refuse, once=True)
+        return taken
 
     monkeypatch.setattr(inbox, "receive", writing("receive"))
     monkeypatch.setattr(inbox, "done", writing("done"))
@@ -179,11 +187,17 @@ async def test_a_failing_claim_loses_no_update_and_no_done_mark(
             sandbox=running.sandbox, processed=inbox_waiter(running.instances[0].engine)
         )
         who = "resident-jiyoung"
-        replies = await chat.send(who, "/start")
-        assert replies  # answered although its claim with the store failed
-        await chat.send(who, "도움말")
+        assert await chat.send(who, "/start")  # answered although its first claim failed
+        # two at once: the second waits for the first, which claims it as it is recorded done
+        user_id = chat.user_id(who)
+        updates = [running.sandbox.send_text(user_id, text) for text in ("도움말", "help")]
+        for update in updates:
+            await asyncio.wait_for(
+                inbox_waiter(running.instances[0].engine)(update["update_id"]), 10
+            )
         rows = await running.rows()
-        assert len(rows) == 2
+        assert len(rows) == 3
         assert all(row.done_at is not None and row.attempts == 1 for row in rows)
         assert "receive" in failed
         assert "done" in failed
+        assert running.instances[0].application.bot_data["inbox"]._in_flight == {}
