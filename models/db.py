@@ -44,11 +44,11 @@ def ping_when_idle(engine: AsyncEngine) -> None:
 
     SQLAlchemy's pool_pre_ping checks every checkout: on PostgreSQL a BEGIN, an empty query
     and a ROLLBACK, three round trips, about 10 of every update's 35 (a statement log of
-    benchmarks/scale.py). A connection used a moment ago is alive unless the server went
-    down meanwhile, and then the first statement that meets a dead connection makes the pool
-    replace all of its connections (SQLAlchemy's disconnect handling): what was in flight
-    at the restart fails, as it would with pre-ping. A connection that rested, which a
-    restart or a firewall may have cut unseen, is checked; if dead, the pool connects anew.
+    benchmarks/scale.py). A connection used a moment ago is trusted. A connection that rested,
+    which a restart or a firewall may have cut unseen, is checked; if the server went away,
+    the pool replaces it and every connection older than it. After a restart, a session that
+    meets a connection used within IDLE_PING before it fails once (SQLAlchemy then replaces
+    the pool's connections too); with pre-ping it would not.
     """
 
     @event.listens_for(engine.sync_engine, "checkin")
@@ -62,8 +62,11 @@ def ping_when_idle(engine: AsyncEngine) -> None:
             return  # new, or used a moment ago
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except Exception as err:  # the pool discards it and connects anew
-            raise exc.DisconnectionError(f"a pooled connection died while idle: {err}") from err
+        except engine.dialect.loaded_dbapi.Error as err:
+            if not engine.dialect.is_disconnect(err, dbapi_connection, None):
+                raise
+            # the pool connects anew, and drops the connections older than this one
+            raise exc.InvalidatePoolError(f"the server went away: {err}") from err
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

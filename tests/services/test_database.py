@@ -160,10 +160,13 @@ async def test_sqlite_writers_take_turns_in_order(tmp_path: Path) -> None:
 
 
 @asynccontextmanager
-async def pooled_postgres(tmp_path: Path) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
-    """A one-connection engine on a database of its own, and another to kill its backend."""
+async def pooled_postgres(
+    tmp_path: Path, size: int = 1
+) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
+    """An engine of `size` connections on a database of its own, and one to kill them with."""
     async with scratch_database("postgresql", tmp_path) as url:
-        engine, admin = db.create_engine(url, pool_size=1, max_overflow=0), db.create_engine(url)
+        engine = db.create_engine(url, pool_size=size, max_overflow=0)
+        admin = db.create_engine(url)
         try:
             yield engine, admin
         finally:
@@ -176,10 +179,15 @@ async def backend_pid(engine: AsyncEngine) -> int:
         return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
-async def kill(admin: AsyncEngine, pid: int) -> None:
+async def kill(admin: AsyncEngine, *pids: int) -> None:
+    """End the server processes of these connections, as a restart would."""
+    running = text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)")
     async with admin.connect() as conn:
-        assert (await conn.execute(text(f"SELECT pg_terminate_backend({pid})"))).scalar()
-    await asyncio.sleep(0.1)  # the backend is gone once its socket closes
+        for pid in pids:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        async with asyncio.timeout(10):
+            while await conn.scalar(running, {"pids": list(pids)}):
+                await conn.rollback()  # a fresh snapshot of pg_stat_activity each time
 
 
 @pytest.mark.postgres
@@ -187,7 +195,7 @@ async def test_postgres_connections_in_use_are_not_pinged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A connection checked out again within IDLE_PING is used as it is (pre-ping cost three
-    round trips per checkout); one that rested longer is pinged first."""
+    round trips per checkout); one that rested longer is pinged first, and kept when alive."""
     async with pooled_postgres(tmp_path) as (engine, _admin):
         pings = 0
         ping = engine.dialect.do_ping
@@ -199,28 +207,44 @@ async def test_postgres_connections_in_use_are_not_pinged(
 
         monkeypatch.setattr(engine.dialect, "do_ping", counted)
         sessions = db.session_factory(engine)
+        first = await backend_pid(engine)
         for _ in range(10):
             await backend_pid(engine)
             async with sessions.begin() as session:
                 await session.execute(text("SELECT 1"))
         assert pings == 0
         monkeypatch.setattr(db, "IDLE_PING", 0.0)
-        await asyncio.sleep(0.01)
-        await backend_pid(engine)
+        assert await backend_pid(engine) == first  # pinged, alive, kept
         assert pings == 1
 
 
 @pytest.mark.postgres
-async def test_postgres_connection_cut_while_idle_is_replaced(
+async def test_postgres_connections_cut_while_idle_are_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A pooled connection whose server process ended while it rested (a restart, a firewall)
-    is found by the ping and replaced: the session using it never sees the error."""
-    monkeypatch.setattr(db, "IDLE_PING", 0.0)
-    async with pooled_postgres(tmp_path) as (engine, admin):
-        first = await backend_pid(engine)
-        await kill(admin, first)
-        assert await backend_pid(engine) != first
+    """After a restart, the first rested connection's ping fails and the pool replaces it and
+    every connection older than it: sessions never see the error, even on a connection used
+    a moment before the restart."""
+    async with pooled_postgres(tmp_path, size=2) as (engine, admin):
+
+        async def two_at_once() -> set[int]:
+            sessions = [db.read_factory(engine)() for _ in range(2)]
+            try:
+                return {
+                    int((await s.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+                    for s in sessions
+                }
+            finally:
+                for session in sessions:
+                    await session.close()
+
+        before = await two_at_once()
+        assert len(before) == 2
+        await kill(admin, *before)
+        monkeypatch.setattr(db, "IDLE_PING", 0.0)  # the next checkout has rested
+        assert await backend_pid(engine) not in before
+        monkeypatch.setattr(db, "IDLE_PING", 3600.0)  # and nothing else is pinged
+        assert not await two_at_once() & before
 
 
 @pytest.mark.postgres
