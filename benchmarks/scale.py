@@ -333,11 +333,15 @@ async def run(args: argparse.Namespace) -> int:
         if args.rounds > 1:
             print(f"(round {round_ + 1} of {args.rounds} done)", flush=True)
     if args.rounds > 1:  # the machine's speed drifts: the rounds interleave the counts
+        first_rates = [r.run.rate for r in results if r.instances == args.instances[0]]
         for count, found in ratios.items():
+            if count == args.instances[0]:
+                continue  # the reference: 1.00x by definition
             rates = [r.run.rate for r in results if r.instances == count]
             print(
                 f"{count} instance(s) over {args.rounds} rounds: median "
-                f"{statistics.median(rates):.1f} updates/s, median ratio to "
+                f"{statistics.median(rates):.1f} updates/s (of {args.instances[0]}: "
+                f"{statistics.median(first_rates):.1f}), median ratio to "
                 f"{args.instances[0]} instance(s) in the same round "
                 f"{statistics.median(found):.2f}x (each: "
                 + ", ".join(f"{r:.2f}" for r in found)

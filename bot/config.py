@@ -60,12 +60,13 @@ class Settings(BaseSettings):
     # (TELEGRAM_MAX_RATE) at up to 0.5 s each, and a request waits up to telegram_pool_wait
     # seconds for a free one rather than fail.
     telegram_connections: int = Field(default=16, ge=1, le=256)
+    telegram_pool_wait: float = Field(default=10.0, gt=0, le=120)
     # Connections a process keeps open to the database, and half as many more at peaks. With
     # fewer than the sessions in use at once, the pool opened and closed a PostgreSQL
-    # connection (a server process) every other update at light load. Instances x 1.5 x this
-    # must stay under PostgreSQL's max_connections (100 by default).
+    # connection (a server process) every other update at light load. Instances x 1.5 x this,
+    # plus the admin commands', must stay under PostgreSQL's max_connections less its
+    # superuser_reserved_connections (100 and 3 by default).
     database_connections: int = Field(default=20, ge=1, le=256)
-    telegram_pool_wait: float = Field(default=10.0, gt=0, le=120)
     # Addresses, phone numbers and notes of finished orders are erased after this many days.
     retention_days: int = Field(default=90, ge=1, le=3650)
     ad_sender_contact: str = ""  # phone or address printed after the sender's name in ads
