@@ -219,7 +219,8 @@ async def send_link(message: Message, link: PaymentLink, tr: Translator, ctx: Ct
         reply_markup=InlineKeyboardMarkup([[button]]),
     )
     closed = tr(
-        "Order #{order}: the payment link for {amount} is closed.",
+        "Order #{order}: the payment link for {amount} can no longer be used; "
+        "see the messages below.",
         order=link.order_id,
         amount=tr.money(link.amount),
     )

@@ -77,7 +77,11 @@ async def test_happy_path_in_korean(stack: Stack, chat: ChatClient) -> None:
     assert "결제가 완료됐어요" in await pay(url)
     paid = await until(stack, chat, JIYOUNG, "결제가 완료됐어요")
     closed = await buttons_gone(stack, chat, JIYOUNG, link.message_id)  # no 💳 once paid
-    assert re.fullmatch(r"주문 #\d+: [\d,]+원 결제 링크는 닫혔어요\.", closed)
+    # above the "paid" message: it points there rather than read as a failure
+    assert re.fullmatch(
+        r"주문 #\d+: [\d,]+원 결제 링크는 더 이상 쓸 수 없어요\. 아래 안내를 확인해 주세요\.",
+        closed,
+    )
     order_id = re.search(r"#(\d+)", paid)
     assert order_id is not None
     alert = await until(stack, chat, OWNER, "새 주문")
