@@ -18,6 +18,7 @@ from telegram import Update
 
 from bot.services import inbox
 from handlers.context import Deps, GongbaeApp
+from models import db
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class UpdateInbox:
         self._stopping = False
         self.handled = 0
         self.name = secrets.token_hex(8)  # this instance, in the claims it makes
+        # stores, claims and done marks: each whole on its own (see models/db.py)
+        self._statements = db.statement_factory(self.deps.engine)
 
     @property
     def deps(self) -> Deps:
@@ -62,26 +65,18 @@ class UpdateInbox:
         return await asyncio.shield(self._receive(update, payload))
 
     async def _receive(self, update: Update, payload: dict[str, Any]) -> bool:
-        # with room to spare, what is free is claimed in the same transaction (this update
-        # among it unless its chat is busy): one transaction less per update
+        # with room to spare, what is free is claimed right away (this update among it unless
+        # its chat is busy), in the same session: no transaction of its own
         free = 0 if self._stopping else self.capacity - len(self._in_flight)
         claimed: list[inbox.Claimed] = []
-        claiming = False
         try:
-            async with self.deps.sessions.begin() as session:
+            async with self._statements.begin() as session:
                 fresh = await self._store(session, update, payload)
                 if fresh and free > 0:
-                    claiming = True
-                    claimed = await self._claim(session, free)
-        except Exception:
-            if not claiming:
-                raise  # nothing stored: the webhook answers 500 and Telegram posts it again
-            # the claim took the update's row down with it: store it alone
-            logger.exception("Claiming with update %s failed", update.update_id)
+                    claimed = await self._claim_or_log(session, free)
+        except Exception:  # nothing stored: the webhook answers 500, Telegram posts it again
             self._forget(claimed)
-            claimed = []
-            async with self.deps.sessions.begin() as session:
-                fresh = await self._store(session, update, payload)
+            raise
         self._start(claimed, {update.update_id: update})
         if not fresh:
             logger.info("Update %s was delivered again; handled once", update.update_id)
@@ -130,7 +125,7 @@ class UpdateInbox:
             claimed: list[inbox.Claimed] = []
             if free > 0:
                 try:
-                    async with self.deps.sessions.begin() as session:
+                    async with self._statements.begin() as session:
                         claimed = await self._claim(session, free)
                 except Exception:  # keep claiming; the rows stay for the next round
                     logger.exception("Claiming stored updates failed")
@@ -191,35 +186,35 @@ class UpdateInbox:
             await self._finish(item.update_id)
 
     async def _finish(self, update_id: int) -> None:
-        """Record the update as handled and claim what is next, in one transaction."""
+        """Record the update as handled and claim what is next, in one session."""
         # it stays in flight until recorded: never claimed again by this instance meanwhile
         free = 0 if self._stopping else self.capacity - len(self._in_flight) + 1
         claimed: list[inbox.Claimed] = []
-        claiming = False
         try:
-            try:
-                async with self.deps.sessions.begin() as session:
-                    await self._done(session, update_id)
-                    if free > 0:
-                        claiming = True
-                        claimed = await self._claim(session, free)
-            except Exception:
-                if not claiming:
-                    raise
-                # a failed claim must not take the done mark with it: record that alone
-                logger.exception("Claiming stored updates failed")
-                self._forget(claimed)
-                claimed = []
-                async with self.deps.sessions.begin() as session:
-                    await self._done(session, update_id)
-                self._wakeup.set()  # the claiming loop takes what this could not
+            async with self._statements.begin() as session:
+                await self._done(session, update_id)
+                if free > 0:
+                    claimed = await self._claim_or_log(session, free)
         except Exception:  # the lease runs out and another instance handles it again
             logger.exception("Could not record update %s as handled", update_id)
+            self._forget(claimed)
+            claimed = []
         finally:
             self._in_flight.pop(update_id, None)
         self._start(claimed)
         if free > 0 and len(claimed) == free:
             self._wakeup.set()  # there may be more
+
+    async def _claim_or_log(self, session: AsyncSession, limit: int) -> list[inbox.Claimed]:
+        """Claim beside a store or a done mark, which a failed claim must not undo (on
+        PostgreSQL each statement commits on its own; on SQLite a failed statement is
+        undone alone): the claiming loop, woken, tries again."""
+        try:
+            return await self._claim(session, limit)
+        except Exception:
+            logger.exception("Claiming stored updates failed")
+            self._wakeup.set()
+            return []
 
     async def _done(self, session: AsyncSession, update_id: int) -> None:
         if not await inbox.done(session, [update_id], now=datetime.now(UTC), by=self.name):
@@ -231,7 +226,7 @@ class UpdateInbox:
             if not self._in_flight:
                 continue
             try:
-                async with self.deps.sessions.begin() as session:
+                async with self._statements.begin() as session:
                     await inbox.renew(
                         session, list(self._in_flight), now=datetime.now(UTC), by=self.name
                     )

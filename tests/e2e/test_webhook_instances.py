@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.runner import Stack
@@ -153,9 +153,9 @@ async def test_webhook_needs_the_secret(tmp_path: Path) -> None:
 async def test_a_failing_claim_loses_no_update_and_no_done_mark(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An instance claims in the transaction that stores an update or records one as done;
-    when that transaction fails at its commit, with rows claimed, the update is still stored
-    and the done mark still recorded, and nothing stays counted as in flight."""
+    """An instance claims in the session that stores an update or records one as done; when
+    that claim fails, the update is still stored and the done mark still recorded, the
+    claiming loop takes what waits, and nothing stays counted as in flight."""
     failed: list[str] = []
     wrote: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
     real = {name: getattr(inbox, name) for name in ("receive", "done", "claim")}
@@ -168,16 +168,11 @@ async def test_a_failing_claim_loses_no_update_and_no_done_mark(
         return write
 
     async def claim(session: Any, **kwargs: Any) -> list[inbox.Claimed]:
-        taken = await real["claim"](session, **kwargs)
         what = wrote.pop(session, None)
-        if what is not None and taken:  # shares a transaction with a write: fail its commit
-
-            def refuse(_session: Any) -> None:
-                failed.append(what)
-                raise OperationalError("COMMIT", {}, ConnectionError("the commit failed"))
-
-            event.listen(session.sync_session, "before_commit", refuse, once=True)
-        return taken
+        if what is not None:  # beside a store or a done mark
+            failed.append(what)
+            raise OperationalError("UPDATE", {}, ConnectionError("the claim failed"))
+        return await real["claim"](session, **kwargs)
 
     monkeypatch.setattr(inbox, "receive", writing("receive"))
     monkeypatch.setattr(inbox, "done", writing("done"))
@@ -188,7 +183,8 @@ async def test_a_failing_claim_loses_no_update_and_no_done_mark(
         )
         who = "resident-jiyoung"
         assert await chat.send(who, "/start")  # answered although its first claim failed
-        # two at once: the second waits for the first, which claims it as it is recorded done
+        # two at once: the second waits for its chat; the claim beside the first's done mark
+        # fails, and the woken claiming loop takes it
         user_id = chat.user_id(who)
         updates = [running.sandbox.send_text(user_id, text) for text in ("도움말", "help")]
         for update in updates:

@@ -99,6 +99,28 @@ async def test_read_sessions_do_not_write(tmp_path: Path) -> None:
         await engine.dispose()
 
 
+async def test_statement_sessions_commit_each_statement_on_postgres(
+    engine: AsyncEngine,
+) -> None:
+    """A statement session's write is seen by others at once on PostgreSQL (no BEGIN and
+    COMMIT round trips); on SQLite it is one transaction, seen when it commits."""
+    row = {"update_id": 7_000_001, "chat_id": 1, "attempts": 0}
+    stored = text("SELECT count(*) FROM inbound_update WHERE update_id = :update_id")
+    async with db.statement_factory(engine).begin() as session:
+        await session.execute(
+            text(
+                "INSERT INTO inbound_update (update_id, chat_id, payload, received_at, attempts) "
+                "VALUES (:update_id, :chat_id, '{}', CURRENT_TIMESTAMP, :attempts)"
+            ),
+            row,
+        )
+        async with db.read_factory(engine)() as other:
+            seen = (await other.execute(stored, row)).scalar_one()
+        assert seen == (1 if engine.dialect.name == "postgresql" else 0)
+    async with db.session_factory(engine).begin() as session:
+        await session.execute(text("DELETE FROM inbound_update WHERE update_id = :update_id"), row)
+
+
 async def test_postgres_reads_open_no_transaction(engine: AsyncEngine) -> None:
     """On PostgreSQL a read session's statements run on their own (no BEGIN and ROLLBACK round
     trips): now() moves between two statements, where a transaction would freeze it."""
