@@ -1,8 +1,8 @@
 """Handle the updates stored by the webhook: claim, handle through the Application, mark done.
 
 Any instance may handle any update (see bot/services/inbox.py); the one that received it
-claims it as it stores it when it has room (else it is woken at once), the others look every
-`interval` seconds and after each update they finish.
+claims it right after storing it when it has room (else its claiming loop is woken), the
+others look every `interval` seconds and after each update they finish.
 Leases use the wall clock (not the region clock tests may fix): they measure real time.
 """
 
@@ -47,7 +47,7 @@ class UpdateInbox:
         self.handled = 0
         self.name = secrets.token_hex(8)  # this instance, in the claims it makes
         # stores, claims and done marks: each whole on its own (see models/db.py)
-        self._statements = db.statement_factory(self.deps.engine)
+        self._statements = db.statement_factory(self.deps.sessions)
 
     @property
     def deps(self) -> Deps:
@@ -65,24 +65,19 @@ class UpdateInbox:
         return await asyncio.shield(self._receive(update, payload))
 
     async def _receive(self, update: Update, payload: dict[str, Any]) -> bool:
-        # with room to spare, what is free is claimed right away (this update among it unless
-        # its chat is busy), in the same session: no transaction of its own
-        free = 0 if self._stopping else self.capacity - len(self._in_flight)
-        claimed: list[inbox.Claimed] = []
-        try:
-            async with self._statements.begin() as session:
-                fresh = await self._store(session, update, payload)
-                if fresh and free > 0:
-                    claimed = await self._claim_or_log(session, free)
-        except Exception:  # nothing stored: the webhook answers 500, Telegram posts it again
-            self._forget(claimed)
-            raise
-        self._start(claimed, {update.update_id: update})
+        async with self._statements.begin() as session:
+            fresh = await self._store(session, update, payload)
         if not fresh:
             logger.info("Update %s was delivered again; handled once", update.update_id)
-        elif update.update_id not in {c.update_id for c in claimed} or len(claimed) == free:
+            return False
+        # with room to spare, what is free is claimed at once (this update among it unless its
+        # chat is busy): on PostgreSQL one more round trip, not a pass of the claiming loop
+        free = 0 if self._stopping else self.capacity - len(self._in_flight)
+        claimed = await self._claim_now(free)
+        self._start(claimed, {update.update_id: update})
+        if update.update_id not in {c.update_id for c in claimed} or len(claimed) == free:
             self._wakeup.set()  # it waits for its chat or for room, or there may be more
-        return fresh
+        return True
 
     @staticmethod
     async def _store(session: AsyncSession, update: Update, payload: dict[str, Any]) -> bool:
@@ -122,16 +117,9 @@ class UpdateInbox:
         while not self._stopping:
             self._wakeup.clear()
             free = self.capacity - len(self._in_flight)
-            claimed: list[inbox.Claimed] = []
-            if free > 0:
-                try:
-                    async with self._statements.begin() as session:
-                        claimed = await self._claim(session, free)
-                except Exception:  # keep claiming; the rows stay for the next round
-                    logger.exception("Claiming stored updates failed")
-                    self._forget(claimed)
-                    claimed = []
-                self._start(claimed)
+            # a failed claim is tried again after the interval: the rows stay
+            claimed = await self._claim_now(free, wake_on_failure=False)
+            self._start(claimed)
             if free > 0 and len(claimed) == free:
                 continue  # there may be more
             waiter = asyncio.ensure_future(self._wakeup.wait())
@@ -186,35 +174,37 @@ class UpdateInbox:
             await self._finish(item.update_id)
 
     async def _finish(self, update_id: int) -> None:
-        """Record the update as handled and claim what is next, in one session."""
-        # it stays in flight until recorded: never claimed again by this instance meanwhile
-        free = 0 if self._stopping else self.capacity - len(self._in_flight) + 1
-        claimed: list[inbox.Claimed] = []
+        """Record the update as handled, then claim what is next."""
         try:
             async with self._statements.begin() as session:
                 await self._done(session, update_id)
-                if free > 0:
-                    claimed = await self._claim_or_log(session, free)
         except Exception:  # the lease runs out and another instance handles it again
             logger.exception("Could not record update %s as handled", update_id)
-            self._forget(claimed)
-            claimed = []
         finally:
+            # in flight until recorded: never claimed again by this instance meanwhile
             self._in_flight.pop(update_id, None)
+        free = 0 if self._stopping else self.capacity - len(self._in_flight)
+        claimed = await self._claim_now(free)
         self._start(claimed)
         if free > 0 and len(claimed) == free:
             self._wakeup.set()  # there may be more
 
-    async def _claim_or_log(self, session: AsyncSession, limit: int) -> list[inbox.Claimed]:
-        """Claim beside a store or a done mark, which a failed claim must not undo (on
-        PostgreSQL each statement commits on its own; on SQLite a failed statement is
-        undone alone): the claiming loop, woken, tries again."""
+    async def _claim_now(self, limit: int, *, wake_on_failure: bool = True) -> list[inbox.Claimed]:
+        """Claim up to `limit` updates in a session of its own (on failure none, and the
+        claiming loop is woken to try again)."""
+        if limit <= 0:
+            return []
+        claimed: list[inbox.Claimed] = []
         try:
-            return await self._claim(session, limit)
+            async with self._statements.begin() as session:
+                claimed = await self._claim(session, limit)
         except Exception:
             logger.exception("Claiming stored updates failed")
-            self._wakeup.set()
+            self._forget(claimed)
+            if wake_on_failure:
+                self._wakeup.set()
             return []
+        return claimed
 
     async def _done(self, session: AsyncSession, update_id: int) -> None:
         if not await inbox.done(session, [update_id], now=datetime.now(UTC), by=self.name):

@@ -164,15 +164,18 @@ def read_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
-def statement_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions whose statements need no transaction together (each is whole on its own): on
-    PostgreSQL each commits as it runs (AUTOCOMMIT: no BEGIN and COMMIT round trips); on
-    SQLite, a writing transaction as session_factory's (one write lock, taken once)."""
+def statement_factory(
+    sessions: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for statements each whole on its own: on PostgreSQL each commits as it runs
+    (AUTOCOMMIT: no BEGIN and COMMIT round trips); on SQLite `sessions`, the process's
+    writing transactions (which take turns for the write lock)."""
+    engine = sessions.kw["bind"]
     if engine.dialect.name == "postgresql":
         return async_sessionmaker(
             engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
         )
-    return session_factory(engine)
+    return sessions
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, true, update
+from sqlalchemy import case, delete, exists, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -102,7 +102,14 @@ async def claim(
         await session.execute(
             update(InboundUpdate)
             .where(InboundUpdate.update_id.in_(free.scalar_subquery()))
-            .values(claimed_at=now, claimed_by=by, attempts=InboundUpdate.attempts + 1)
+            .values(
+                claimed_at=now,
+                claimed_by=by,
+                attempts=InboundUpdate.attempts + 1,
+                # taken too often: dropped by the same statement (a second one could fail
+                # after this one committed, leaving the rest claimed by nobody for a lease)
+                done_at=case((InboundUpdate.attempts >= MAX_ATTEMPTS, now), else_=None),
+            )
             .returning(
                 InboundUpdate.update_id,
                 InboundUpdate.chat_id,
@@ -113,7 +120,7 @@ async def claim(
         )
     ).all()
     taken = sorted((Claimed(*row) for row in rows), key=lambda c: c.update_id)
-    # an update that took its instance down every time is dropped, not tried forever
+    # an update that took its instance down every time was dropped, not tried forever
     dropped = [c for c in taken if c.attempts > MAX_ATTEMPTS]
     for claimed in dropped:
         logger.error(
@@ -122,8 +129,6 @@ async def claim(
             claimed.chat_id,
             claimed.attempts - 1,
         )
-    if dropped:
-        await done(session, [c.update_id for c in dropped], now=now, by=by)
     return [c for c in taken if c.attempts <= MAX_ATTEMPTS]
 
 

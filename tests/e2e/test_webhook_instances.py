@@ -7,7 +7,6 @@ received them.
 """
 
 import asyncio
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -16,8 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select, text
 
 from bot.runner import Stack
 from bot.sandbox import Limits, Sandbox
@@ -153,25 +151,25 @@ async def test_webhook_needs_the_secret(tmp_path: Path) -> None:
 async def test_a_failing_claim_loses_no_update_and_no_done_mark(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An instance claims in the session that stores an update or records one as done; when
-    that claim fails, the update is still stored and the done mark still recorded, the
+    """An instance claims right after it stores an update or records one as done; when that
+    claim fails in the database, the update stays stored and the done mark recorded, the
     claiming loop takes what waits, and nothing stays counted as in flight."""
     failed: list[str] = []
-    wrote: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+    after: list[str] = []  # the write the next claim follows
     real = {name: getattr(inbox, name) for name in ("receive", "done", "claim")}
 
     def writing(name: str) -> Callable[..., Awaitable[Any]]:
         async def write(session: Any, *args: Any, **kwargs: Any) -> Any:
-            wrote[session] = name
-            return await real[name](session, *args, **kwargs)
+            result = await real[name](session, *args, **kwargs)
+            after[:] = [name]
+            return result
 
         return write
 
     async def claim(session: Any, **kwargs: Any) -> list[inbox.Claimed]:
-        what = wrote.pop(session, None)
-        if what is not None:  # beside a store or a done mark
-            failed.append(what)
-            raise OperationalError("UPDATE", {}, ConnectionError("the claim failed"))
+        if after:
+            failed.append(after.pop())
+            await session.execute(text("UPDATE no_such_table SET x = 1"))  # the database refuses
         return await real["claim"](session, **kwargs)
 
     monkeypatch.setattr(inbox, "receive", writing("receive"))
@@ -183,7 +181,7 @@ async def test_a_failing_claim_loses_no_update_and_no_done_mark(
         )
         who = "resident-jiyoung"
         assert await chat.send(who, "/start")  # answered although its first claim failed
-        # two at once: the second waits for its chat; the claim beside the first's done mark
+        # two at once: the second waits for its chat; the claim after the first's done mark
         # fails, and the woken claiming loop takes it
         user_id = chat.user_id(who)
         updates = [running.sandbox.send_text(user_id, text) for text in ("도움말", "help")]

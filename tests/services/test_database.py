@@ -3,15 +3,18 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.services import inbox
 from models import db
+from models.inbox import InboundUpdate
 from models.region import MenuItem
 from tests.conftest import scratch_database
 
@@ -99,26 +102,26 @@ async def test_read_sessions_do_not_write(tmp_path: Path) -> None:
         await engine.dispose()
 
 
-async def test_statement_sessions_commit_each_statement_on_postgres(
-    engine: AsyncEngine,
-) -> None:
+async def test_statement_sessions_commit_each_statement(engine: AsyncEngine) -> None:
     """A statement session's write is seen by others at once on PostgreSQL (no BEGIN and
-    COMMIT round trips); on SQLite it is one transaction, seen when it commits."""
-    row = {"update_id": 7_000_001, "chat_id": 1, "attempts": 0}
-    stored = text("SELECT count(*) FROM inbound_update WHERE update_id = :update_id")
-    async with db.statement_factory(engine).begin() as session:
-        await session.execute(
-            text(
-                "INSERT INTO inbound_update (update_id, chat_id, payload, received_at, attempts) "
-                "VALUES (:update_id, :chat_id, '{}', CURRENT_TIMESTAMP, :attempts)"
-            ),
-            row,
-        )
-        async with db.read_factory(engine)() as other:
-            seen = (await other.execute(stored, row)).scalar_one()
-        assert seen == (1 if engine.dialect.name == "postgresql" else 0)
-    async with db.session_factory(engine).begin() as session:
-        await session.execute(text("DELETE FROM inbound_update WHERE update_id = :update_id"), row)
+    COMMIT round trips); on SQLite it is the process's writing transaction, seen at commit."""
+    sessions = db.session_factory(engine)
+    stored = select(func.count()).where(InboundUpdate.update_id == 7_000_001)
+    try:
+        async with db.statement_factory(sessions).begin() as session:
+            await inbox.receive(
+                session, update_id=7_000_001, chat_id=1, payload={}, now=datetime.now(UTC)
+            )
+            async with db.read_factory(engine)() as other:
+                seen = await other.scalar(stored)
+            assert seen == (1 if engine.dialect.name == "postgresql" else 0)
+        if engine.dialect.name == "sqlite":  # the same writers' turns as every other write
+            assert db.statement_factory(sessions) is sessions
+    finally:
+        async with sessions.begin() as session:
+            await session.execute(
+                delete(InboundUpdate).where(InboundUpdate.update_id == 7_000_001)
+            )
 
 
 async def test_postgres_reads_open_no_transaction(engine: AsyncEngine) -> None:
