@@ -75,7 +75,8 @@ async def claim(
 ) -> list[Claimed]:
     """Take up to `limit` updates to handle, oldest first and at most one per chat: the
     oldest not done of each chat, when no live instance holds it (one UPDATE ... RETURNING;
-    rows another instance is claiming are skipped). `handling`: the caller's own updates in
+    rows another instance is claiming are skipped; one taken MAX_ATTEMPTS times already is
+    marked done by it instead, and not returned). `handling`: the caller's own updates in
     flight, never taken again by it even when their lease is late to be renewed; `by`:
     the claiming instance."""
     earlier = aliased(InboundUpdate)
