@@ -13,7 +13,6 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.services import inbox
@@ -66,7 +65,13 @@ class UpdateInbox:
 
     async def _receive(self, update: Update, payload: dict[str, Any]) -> bool:
         async with self._statements.begin() as session:
-            fresh = await self._store(session, update, payload)
+            fresh = await inbox.receive(
+                session,
+                update_id=update.update_id,
+                chat_id=chat_of(update),
+                payload=payload,
+                now=datetime.now(UTC),
+            )
         if not fresh:
             logger.info("Update %s was delivered again; handled once", update.update_id)
             return False
@@ -78,16 +83,6 @@ class UpdateInbox:
         if update.update_id not in {c.update_id for c in claimed} or len(claimed) == free:
             self._wakeup.set()  # it waits for its chat or for room, or there may be more
         return True
-
-    @staticmethod
-    async def _store(session: AsyncSession, update: Update, payload: dict[str, Any]) -> bool:
-        return await inbox.receive(
-            session,
-            update_id=update.update_id,
-            chat_id=chat_of(update),
-            payload=payload,
-            now=datetime.now(UTC),
-        )
 
     async def start(self) -> None:
         """Start claiming (stored updates left by a stopped instance are taken too)."""
@@ -128,19 +123,6 @@ class UpdateInbox:
             finally:
                 waiter.cancel()
 
-    async def _claim(self, session: AsyncSession, limit: int) -> list[inbox.Claimed]:
-        claimed = await inbox.claim(
-            session,
-            now=datetime.now(UTC),
-            lease=self.lease,
-            limit=limit,
-            by=self.name,
-            handling=list(self._in_flight),
-        )
-        for item in claimed:
-            self._in_flight[item.update_id] = None  # counted as taken; started after commit
-        return claimed
-
     def _forget(self, claimed: list[inbox.Claimed]) -> None:
         """Claims whose transaction failed: not ours after all."""
         for item in claimed:
@@ -177,7 +159,8 @@ class UpdateInbox:
         """Record the update as handled, then claim what is next."""
         try:
             async with self._statements.begin() as session:
-                await self._done(session, update_id)
+                if not await inbox.done(session, [update_id], now=datetime.now(UTC), by=self.name):
+                    logger.warning("Update %s was taken over by another instance", update_id)
         except Exception:  # the lease runs out and another instance handles it again
             logger.exception("Could not record update %s as handled", update_id)
         finally:
@@ -197,7 +180,16 @@ class UpdateInbox:
         claimed: list[inbox.Claimed] = []
         try:
             async with self._statements.begin() as session:
-                claimed = await self._claim(session, limit)
+                claimed = await inbox.claim(
+                    session,
+                    now=datetime.now(UTC),
+                    lease=self.lease,
+                    limit=limit,
+                    by=self.name,
+                    handling=list(self._in_flight),
+                )
+                for item in claimed:
+                    self._in_flight[item.update_id] = None  # taken; started once committed
         except Exception:
             logger.exception("Claiming stored updates failed")
             self._forget(claimed)
@@ -205,10 +197,6 @@ class UpdateInbox:
                 self._wakeup.set()
             return []
         return claimed
-
-    async def _done(self, session: AsyncSession, update_id: int) -> None:
-        if not await inbox.done(session, [update_id], now=datetime.now(UTC), by=self.name):
-            logger.warning("Update %s was taken over by another instance", update_id)
 
     async def _renew(self) -> None:
         while True:

@@ -43,10 +43,10 @@ def ping_when_idle(engine: AsyncEngine) -> None:
     """Check a pooled connection before use only when it rested longer than IDLE_PING.
 
     SQLAlchemy's pool_pre_ping checks every checkout: on PostgreSQL a BEGIN, an empty query
-    and a ROLLBACK, three round trips, about 10 of every update's 35 (a statement log of
-    benchmarks/scale.py). A connection used a moment ago is trusted. A connection that rested,
-    which a restart or a firewall may have cut unseen, is checked; if the server went away,
-    the pool replaces it and every connection older than it. After a restart, a session that
+    and a ROLLBACK, three round trips; a statement log of benchmarks/scale.py showed 6187
+    such pings for 1773 updates. A connection used a moment ago is trusted. A connection that
+    rested, which a restart or a firewall may have cut unseen, is checked; if the server went
+    away, the pool replaces it and every connection older than it. After a restart, a session that
     meets a connection used within IDLE_PING before it fails once (SQLAlchemy then replaces
     the pool's connections too); with pre-ping it would not.
     """
@@ -158,10 +158,9 @@ def read_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     raises ReadOnlySession); on PostgreSQL each statement runs on its own (AUTOCOMMIT: no
     BEGIN and ROLLBACK round trips; under READ COMMITTED every statement of a transaction
     took its own snapshot anyway)."""
-    options: dict[str, Any] = {READS: True}
     if engine.dialect.name == "postgresql":
-        options["isolation_level"] = "AUTOCOMMIT"
-    return async_sessionmaker(engine.execution_options(**options), expire_on_commit=False)
+        return _sessions(engine, **{READS: True, "isolation_level": "AUTOCOMMIT"})
+    return _sessions(engine, **{READS: True})
 
 
 def statement_factory(
@@ -172,10 +171,13 @@ def statement_factory(
     writing transactions (which take turns for the write lock)."""
     engine = sessions.kw["bind"]
     if engine.dialect.name == "postgresql":
-        return async_sessionmaker(
-            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-        )
+        return _sessions(engine, isolation_level="AUTOCOMMIT")
     return sessions
+
+
+def _sessions(engine: AsyncEngine, **options: Any) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine` with these execution options, keeping values after commit."""
+    return async_sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
 def alembic_config(url: str | None = None) -> Config:
