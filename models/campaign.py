@@ -13,12 +13,12 @@ class Campaign(TimestampMixin, Base):
     __tablename__ = "campaign"
 
     id: Mapped[intpk]
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     text_ko: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(String(255))  # Telegram file_id
-    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupon.id"))
+    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupon.id"), index=True)
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[CampaignStatus] = mapped_column(default=CampaignStatus.DRAFT)
     scheduled_at: Mapped[datetime | None]
@@ -34,7 +34,7 @@ class CampaignRecipient(Base):
 
     id: Mapped[intpk]
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     status: Mapped[RecipientStatus] = mapped_column(default=RecipientStatus.PENDING, index=True)
     not_before: Mapped[datetime | None]  # night-time sends wait for the morning
     attempts: Mapped[int] = mapped_column(Integer, default=0)

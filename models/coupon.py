@@ -12,7 +12,7 @@ class Coupon(TimestampMixin, Base):
     __tablename__ = "coupon"
 
     id: Mapped[intpk]
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     code: Mapped[str | None] = mapped_column(String(32), unique=True)  # for /coupon CODE
     name: Mapped[str]
     name_en: Mapped[str]
@@ -27,7 +27,7 @@ class Coupon(TimestampMixin, Base):
     spent: Mapped[won] = mapped_column(default=0)
     scope: Mapped[CouponScope] = mapped_column(default=CouponScope.REGION)
     scope_value: Mapped[str | None] = mapped_column(String(64))  # category or merchant code
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
 
 
 class IssuedCoupon(TimestampMixin, Base):
@@ -36,9 +36,9 @@ class IssuedCoupon(TimestampMixin, Base):
 
     id: Mapped[intpk]
     coupon_id: Mapped[int] = mapped_column(ForeignKey("coupon.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     serial: Mapped[int] = mapped_column(Integer, default=1)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     reserved_order_id: Mapped[int | None] = mapped_column(Integer)
     used_at: Mapped[datetime | None]
     discount: Mapped[int | None]

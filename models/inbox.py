@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -16,8 +16,23 @@ class InboundUpdate(Base):
 
     __tablename__ = "inbound_update"
     __table_args__ = (
-        Index("ix_inbound_update_done_claimed", "done_at", "claimed_at"),
-        Index("ix_inbound_update_chat", "chat_id", "update_id"),
+        # The claim reads only updates not done yet. Partial indexes hold those alone, not a
+        # day of done ones; and a lease taken or renewed changes no indexed column, so on
+        # PostgreSQL it can update the row in place and leave no entry behind in any index.
+        Index(
+            "ix_inbound_update_waiting",
+            "update_id",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
+        Index(
+            "ix_inbound_update_waiting_chat",
+            "chat_id",
+            "update_id",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
+        Index("ix_inbound_update_done_at", "done_at"),  # the purge of old done updates
     )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -40,7 +40,9 @@ class Order(TimestampMixin, Base):
     delivery_fee: Mapped[won] = mapped_column(default=0)
     discount: Mapped[won] = mapped_column(default=0)
     total: Mapped[won] = mapped_column(default=0)
-    issued_coupon_id: Mapped[int | None] = mapped_column(ForeignKey("issued_coupon.id"))
+    issued_coupon_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issued_coupon.id"), index=True
+    )
     eta_minutes: Mapped[int | None] = mapped_column(Integer)
     reject_reason: Mapped[str | None] = mapped_column(String(64))
     cancel_reason: Mapped[str | None] = mapped_column(String(64))
@@ -64,8 +66,12 @@ class OrderLine(Base):
     __tablename__ = "order_line"
 
     id: Mapped[intpk]
-    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id", ondelete="CASCADE"))
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("menu_item.id", ondelete="SET NULL"))
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_order.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("menu_item.id", ondelete="SET NULL"), index=True
+    )
     item_code: Mapped[str64]
     name: Mapped[str]  # snapshot at order time
     name_en: Mapped[str]
@@ -89,9 +95,11 @@ class OrderLineOption(Base):
     __tablename__ = "order_line_option"
 
     id: Mapped[intpk]
-    line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id", ondelete="CASCADE"))
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_line.id", ondelete="CASCADE"), index=True
+    )
     choice_id: Mapped[int | None] = mapped_column(
-        ForeignKey("option_choice.id", ondelete="SET NULL")
+        ForeignKey("option_choice.id", ondelete="SET NULL"), index=True
     )
     group_code: Mapped[str64]
     choice_code: Mapped[str64]

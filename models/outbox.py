@@ -18,7 +18,7 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     kind: Mapped[str] = mapped_column(String(32))  # what to render: "order_paid", ...
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"), index=True)
     status: Mapped[OutboxStatus] = mapped_column(default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[datetime] = mapped_column(default=utcnow)

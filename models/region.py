@@ -125,7 +125,7 @@ class MerchantMember(TimestampMixin, Base):
 
     id: Mapped[intpk]
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
 
 
 class MerchantInvite(TimestampMixin, Base):
@@ -136,8 +136,10 @@ class MerchantInvite(TimestampMixin, Base):
 
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    merchant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("merchant.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
-    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)

@@ -13,7 +13,9 @@ class Review(TimestampMixin, Base):
 
     id: Mapped[intpk]
     order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), unique=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+    )
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"), index=True)
     stars: Mapped[int] = mapped_column(Integer)
     text: Mapped[str | None] = mapped_column(Text)

@@ -40,7 +40,7 @@ class Address(TimestampMixin, Base):
     __tablename__ = "address"
 
     id: Mapped[intpk]
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     label: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(String(500))
     dong: Mapped[str | None] = mapped_column(String(64))
