@@ -61,12 +61,13 @@ class Settings(BaseSettings):
     # seconds for a free one rather than fail.
     telegram_connections: int = Field(default=16, ge=1, le=256)
     telegram_pool_wait: float = Field(default=10.0, gt=0, le=120)
-    # Connections a process keeps open to the database, and half as many more at peaks. With
-    # fewer than the sessions in use at once, the pool opened and closed a PostgreSQL
-    # connection (a server process) every other update at light load. Instances x 1.5 x this,
-    # plus the admin commands', must stay under PostgreSQL's max_connections less its
+    # Connections a process opens to the database at most, and keeps open; a session waits
+    # for a free one. Connections opened for a peak and closed after it cost the server a
+    # process each, and the driver its setup and every statement's preparation again: 101
+    # connections for 1,555 updates with 20 kept and 10 more at peaks. Instances x this, plus
+    # the admin commands', must stay under PostgreSQL's max_connections less its
     # superuser_reserved_connections (100 and 3 by default).
-    database_connections: int = Field(default=20, ge=1, le=256)
+    database_connections: int = Field(default=30, ge=1, le=256)
     # Addresses, phone numbers and notes of finished orders are erased after this many days.
     retention_days: int = Field(default=90, ge=1, le=3650)
     ad_sender_contact: str = ""  # phone or address printed after the sender's name in ads

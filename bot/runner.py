@@ -47,7 +47,7 @@ class Stack:
         self.engine = db.create_engine(
             settings.database_url,
             pool_size=settings.database_connections,
-            max_overflow=settings.database_connections // 2,
+            max_overflow=0,  # a connection opened for a peak and closed after costs more
         )
         self.deps: Deps = build_deps(settings, self.engine)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates)

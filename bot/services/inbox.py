@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, exists, or_, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    all_,
+    case,
+    delete,
+    exists,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -84,7 +96,7 @@ async def claim(
         select(InboundUpdate.update_id)
         .where(
             InboundUpdate.done_at.is_(None),
-            InboundUpdate.update_id.not_in(list(handling)) if handling else true(),
+            _none_of(session, handling),
             or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at <= now - lease),
             or_(
                 InboundUpdate.chat_id.is_(None),
@@ -131,6 +143,15 @@ async def claim(
             claimed.attempts - 1,
         )
     return [c for c in taken if c.attempts <= MAX_ATTEMPTS]
+
+
+def _none_of(session: AsyncSession, handling: Collection[int]) -> ColumnElement[bool]:
+    """update_id is none of `handling`. On PostgreSQL one array parameter: the statement
+    keeps one shape however many there are, so the server plans it once per connection."""
+    if session.get_bind().dialect.name == "postgresql":
+        ids = literal(sorted(handling), postgresql.ARRAY(BigInteger))
+        return InboundUpdate.update_id != all_(ids)
+    return InboundUpdate.update_id.not_in(list(handling)) if handling else true()
 
 
 async def renew(session: AsyncSession, update_ids: list[int], *, now: datetime, by: str) -> None:

@@ -3,12 +3,12 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint, delete, func, select, text
+from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint, delete, event, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -188,6 +188,36 @@ async def test_postgres_reads_open_no_transaction(engine: AsyncEngine) -> None:
         first = (await writing.execute(now)).scalar()
         await asyncio.sleep(0.01)
         assert (await writing.execute(now)).scalar() == first
+
+
+async def test_postgres_plans_each_statement_once(engine: AsyncEngine) -> None:
+    """The server keeps one plan per prepared statement instead of planning each run anew;
+    and the inbox's claim has one shape however many updates its instance is handling."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SHOW plan_cache_mode"))).scalar() == "force_generic_plan"
+    shapes = set()
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        shapes.add(statement)
+
+    claim = db.statement_factory(db.session_factory(engine))
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        for handling in [(), (1,), (1, 2, 3)]:
+            async with claim.begin() as session:
+                await inbox.claim(
+                    session,
+                    now=datetime.now(UTC),
+                    lease=timedelta(seconds=60),
+                    limit=1,
+                    by="t",
+                    handling=handling,
+                )
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert len(shapes) == 1
 
 
 async def test_sqlite_writers_take_turns_in_order(tmp_path: Path) -> None:

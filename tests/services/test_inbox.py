@@ -1,4 +1,5 @@
-"""The inbox's claims: an update that took its instance down too often is dropped."""
+"""The inbox's claims: an update that took its instance down too often is dropped; an
+instance does not take back an update it is still handling."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -39,3 +40,31 @@ async def test_an_update_taken_too_often_is_dropped_by_its_claim(engine: AsyncEn
             await session.execute(
                 delete(InboundUpdate).where(InboundUpdate.update_id == UPDATE_ID)
             )
+
+
+async def test_a_claim_skips_the_updates_its_instance_still_handles(engine: AsyncEngine) -> None:
+    """Leases that ran out are taken again, except those of the updates the claimer names as
+    its own in flight (their renewal is merely late); with none named, it takes them all."""
+    sessions = db.statement_factory(db.session_factory(engine))
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    ids = [UPDATE_ID + n for n in range(1, 5)]  # four chats, one update each
+    try:
+        async with sessions.begin() as session:
+            for n, update_id in enumerate(ids):
+                await inbox.receive(
+                    session, update_id=update_id, chat_id=50 + n, payload={}, now=now
+                )
+            first = await inbox.claim(session, now=now, lease=LEASE, limit=10, by="a")
+        assert [c.update_id for c in first if c.update_id in ids] == ids
+        now += LEASE
+        for handling, expected in [(ids[:3], ids[3:]), (ids[3:], ids[:3]), ((), ids)]:
+            async with sessions.begin() as session:
+                again = await inbox.claim(
+                    session, now=now, lease=LEASE, limit=10, by="a", handling=handling
+                )
+            taken = [c.update_id for c in again if c.update_id in ids]
+            assert taken == expected, handling
+            now += LEASE
+    finally:
+        async with db.session_factory(engine).begin() as session:
+            await session.execute(delete(InboundUpdate).where(InboundUpdate.update_id.in_(ids)))
