@@ -69,24 +69,10 @@ def ping_when_idle(engine: AsyncEngine) -> None:
             raise exc.InvalidatePoolError(f"the server went away: {err}") from err
 
 
-GENERIC_PLANS = {"plan_cache_mode": "force_generic_plan"}
-
-
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, foreign keys and working SAVEPOINTs."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        if parsed.get_driver_name() == "asyncpg":
-            # asyncpg prepares each statement once per connection. Left to choose, the server
-            # plans it anew for its first five runs on each connection and wherever it judges
-            # a custom plan cheaper: in benchmarks/scale.py planning took nearly as much of
-            # its time as running (pg_stat_statements). The statements here look rows up by
-            # key, where one plan serves every value.
-            connect_args = dict(kwargs.pop("connect_args", {}))
-            connect_args["server_settings"] = GENERIC_PLANS | connect_args.get(
-                "server_settings", {}
-            )
-            kwargs["connect_args"] = connect_args
         engine = create_async_engine(url, **kwargs)
         ping_when_idle(engine)
         return engine

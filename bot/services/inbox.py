@@ -146,8 +146,7 @@ async def claim(
 
 
 def _none_of(session: AsyncSession, handling: Collection[int]) -> ColumnElement[bool]:
-    """update_id is none of `handling`. On PostgreSQL one array parameter: the statement
-    keeps one shape however many there are, so the server plans it once per connection."""
+    """Leave out the updates in `handling` (on PostgreSQL as one array: one statement shape)."""
     if session.get_bind().dialect.name == "postgresql":
         ids = literal(sorted(handling), postgresql.ARRAY(BigInteger))
         return InboundUpdate.update_id != all_(ids)

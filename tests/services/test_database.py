@@ -61,7 +61,13 @@ def test_every_foreign_key_is_indexed() -> None:
 
     unindexed = []
     for table in Base.metadata.tables.values():
-        leading = {index.columns[0].name for index in table.indexes}
+        leading = {  # a partial index covers some rows only
+            index.columns[0].name
+            for index in table.indexes
+            if not any(
+                option.get("where") is not None for option in index.dialect_options.values()
+            )
+        }
         leading |= {
             next(iter(constraint.columns)).name
             for constraint in table.constraints
@@ -90,15 +96,20 @@ async def test_partial_indexes_keep_their_condition(engine: AsyncEngine) -> None
     }
     assert partial  # the inbox's claim relies on two
     query = (
-        "SELECT indexname, indexdef FROM pg_indexes"
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
         if dialect == "postgresql"
         else "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
     )
     async with engine.connect() as conn:
         found = dict(list(await conn.execute(text(query))))
+
+    def plain(condition: str) -> str:  # PostgreSQL writes status = 'cart' as it reads it
+        return condition.replace("(", "").replace(")", "").replace("::text", "")
+
     for name, where in partial.items():
-        column = where.split()[0]  # PostgreSQL rewrites the rest ('cart'::text)
-        assert f"WHERE {column}" in found[name].replace("(", ""), (name, found[name])
+        assert found[name].endswith(f"WHERE {where}") or plain(found[name]).endswith(
+            f"WHERE {where}"
+        ), (name, found[name])
 
 
 async def test_a_job_runs_on_one_instance_at_a_time(engine: AsyncEngine) -> None:
@@ -190,28 +201,26 @@ async def test_postgres_reads_open_no_transaction(engine: AsyncEngine) -> None:
         assert (await writing.execute(now)).scalar() == first
 
 
-async def test_postgres_plans_each_statement_once(engine: AsyncEngine) -> None:
-    """The server keeps one plan per prepared statement instead of planning each run anew;
-    and the inbox's claim has one shape however many updates its instance is handling."""
+async def test_postgres_claims_have_one_shape(engine: AsyncEngine) -> None:
+    """The inbox's claim is one statement however many updates its instance is handling:
+    the server prepares and plans it once per connection, not once per count."""
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
-    async with engine.connect() as conn:
-        assert (await conn.execute(text("SHOW plan_cache_mode"))).scalar() == "force_generic_plan"
     shapes = set()
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         shapes.add(statement)
 
-    claim = db.statement_factory(db.session_factory(engine))
+    sessions = db.statement_factory(db.session_factory(engine))
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
     try:
         for handling in [(), (1,), (1, 2, 3)]:
-            async with claim.begin() as session:
+            async with sessions.begin() as session:
                 await inbox.claim(
                     session,
                     now=datetime.now(UTC),
                     lease=timedelta(seconds=60),
-                    limit=1,
+                    limit=0,  # takes nothing: the shape is the point
                     by="t",
                     handling=handling,
                 )
