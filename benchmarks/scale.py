@@ -246,7 +246,9 @@ class Result:
     redelivered: int
     forwarded: list[int]
     fallbacks: int
-    transactions: int  # in the database over the window
+    transactions: (
+        int  # in the database from the window's start until every update sent in it was handled
+    )
 
 
 async def measure(count: int, args: argparse.Namespace) -> Result:
@@ -295,8 +297,11 @@ async def measure(count: int, args: argparse.Namespace) -> Result:
         transactions = await inbox.transactions()
         before = instances_cpu(), postgres_cpu(), time.process_time()
         ending = asyncio.create_task(at_end())
-        run = await closed_loop(watch, residents, args.seconds, plan, inbox.processed)
-        after = await ending
+        try:
+            run = await closed_loop(watch, residents, args.seconds, plan, inbox.processed)
+            after = await ending
+        finally:
+            ending.cancel()  # a no-op once it is done
         await asyncio.sleep(1.5)  # backends report their statistics within a second or so
         transactions = await inbox.transactions() - transactions
         cores = {
@@ -383,7 +388,8 @@ def report(result: Result, first: Result) -> None:
         + ", ".join(f"{k} {v:.2f}" for k, v in result.cores.items())
         + f" (total {cpu_total:.2f}); CPU ms per update: "
         + ", ".join(f"{k} {v:.1f}" for k, v in per_update.items())
-        + f"; database transactions per update {result.transactions / max(updates, 1):.1f} "
+        + "; database transactions per update "
+        + f"{result.transactions / max(len(run.samples), 1):.1f} "
         "(this process's polls for handled updates included: 10/s)",
         flush=True,
     )
