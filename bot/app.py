@@ -7,7 +7,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,6 +27,7 @@ from bot.i18n import I18n
 from bot.metrics import Metrics
 from bot.services import inbox as inbox_service
 from bot.services import merchants, payments
+from bot.services import outbox as outbox_service
 from bot.services import privacy as privacy_service
 from handlers import (
     browse,
@@ -298,8 +299,11 @@ async def run_retention(context: Ctx) -> None:
         erased = await privacy_service.erase_expired(
             session, now=deps.now(), days=deps.settings.retention_days
         )
-        # handled webhook updates are kept a day, to recognise a late second delivery
-        await inbox_service.purge(session, before=datetime.now(UTC) - timedelta(days=1))
+        # handled webhook updates are kept a day, to recognise a late second delivery;
+        # sent messages a day too, to look into a complaint about one
+        day_ago = deps.now() - timedelta(days=1)
+        await inbox_service.purge(session, before=day_ago)
+        await outbox_service.purge(session, before=day_ago)
     if erased:
         logger.info("Retention: erased the personal data of %s finished orders", erased)
 

@@ -135,6 +135,18 @@ async def recover(session: AsyncSession, *, before: datetime) -> int:
     return result.rowcount or 0
 
 
+async def purge(session: AsyncSession, *, before: datetime) -> int:
+    """Delete messages sent or given up before `before`: their payloads hold the order's
+    address and phone, and a chat's next claim need not step over them. Return how many."""
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+            OutboxMessage.created_at < before,
+        )
+    )
+    return result.rowcount or 0
+
+
 async def pending(session: AsyncSession) -> int:
     """How many messages wait to be sent."""
     count = await session.scalar(

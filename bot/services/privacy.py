@@ -1,8 +1,9 @@
 """Personal data: erased from finished orders after the retention period, and on request.
 
 /forget anonymises the resident rather than deleting the row: the Telegram id, names,
-phone, addresses and consents go; orders stay, without address, phone or note, linked to
-the anonymous row so that the city's statistics (repeat rate, sales) remain right.
+phone, addresses and consents go, and so do the messages sent to them or about their
+orders; orders stay, without address, phone or note, linked to the anonymous row so that
+the city's statistics (repeat rate, sales) remain right.
 """
 
 from datetime import datetime, timedelta
@@ -12,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import users
 from bot.services.errors import NotAllowed, OrdersOpen
-from models.base import OrderStatus, Role
+from models.base import OrderStatus, OutboxStatus, Role
 from models.order import Order
-from models.outbox import OrderMessage
+from models.outbox import OrderMessage, OutboxMessage
 from models.region import MerchantMember
 from models.user import Address, User
 
@@ -81,7 +82,20 @@ async def forget(session: AsyncSession, *, telegram_id: int, now: datetime) -> N
     )
     await session.execute(update(Order).where(Order.user_id == user.id).values(**ERASED))
     await session.execute(delete(Address).where(Address.user_id == user.id))
-    await session.execute(delete(OrderMessage).where(OrderMessage.chat_id == telegram_id))
+    # messages to the resident, and about their orders to the shop: their texts and
+    # payloads hold the address and phone (one still being sent goes with the purge)
+    theirs = select(Order.id).where(Order.user_id == user.id)
+    await session.execute(
+        delete(OrderMessage).where(
+            or_(OrderMessage.chat_id == telegram_id, OrderMessage.order_id.in_(theirs))
+        )
+    )
+    await session.execute(
+        delete(OutboxMessage).where(
+            or_(OutboxMessage.chat_id == telegram_id, OutboxMessage.order_id.in_(theirs)),
+            OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+        )
+    )
     await session.execute(
         update(User)
         .where(User.id == user.id)

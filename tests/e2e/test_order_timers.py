@@ -1,6 +1,7 @@
 """Timers and failures through the real stack: expiry, shop timeout, forged callbacks, a
 crash between commit and send."""
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +49,36 @@ async def test_unpaid_link_expires_and_can_be_paid_again(stack: Stack, chat: Cha
     assert new_url != url
     assert "결제가 완료됐어요" in await pay(new_url)
     await until(stack, chat, OWNER, "새 주문")
+
+
+async def test_sent_messages_are_deleted_after_a_day(stack: Stack, chat: ChatClient) -> None:
+    """The hourly retention job deletes what the outbox sent over a day ago (the shop's
+    alert carries the address and phone), and leaves a newer message alone."""
+    await pay(await order_to_payment(chat))
+    await until(stack, chat, OWNER, "새 주문")
+    sent = select(OutboxMessage.kind).where(OutboxMessage.status == OutboxStatus.SENT)
+    waiting = select(OutboxMessage.id).where(
+        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+    )
+    async with asyncio.timeout(10):  # marked sent just after the chat shows the message
+        while True:
+            async with stack.deps.reads() as session:
+                if (await session.scalar(waiting)) is None:
+                    before = list(await session.scalars(sent))
+                    break
+            await asyncio.sleep(0.05)
+    assert "merchant_new_order" in before
+    assert stack.application is not None
+    assert stack.application.job_queue is not None
+    [job] = stack.application.job_queue.get_jobs_by_name("retention")
+    stack.deps.clock = lambda: EVENING + timedelta(hours=23)
+    await job.run(stack.application)
+    async with stack.deps.reads() as session:
+        assert list(await session.scalars(sent)) == before
+    stack.deps.clock = lambda: EVENING + timedelta(days=1, minutes=5)
+    await job.run(stack.application)
+    async with stack.deps.reads() as session:
+        assert list(await session.scalars(sent)) == []
 
 
 async def test_shop_that_does_not_answer_is_chased_then_cancelled(

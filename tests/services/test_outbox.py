@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import history, merchants, outbox, users
@@ -31,6 +31,29 @@ async def test_one_message_per_chat_at_a_time_in_order(session: AsyncSession) ->
     assert [e.kind for e in await outbox.claim(session, now=NOW)] == ["a2"]
     await outbox.failed(session, first[1].id, error="blocked")  # a failure does not block
     assert [e.kind for e in await outbox.claim(session, now=NOW)] == ["b2"]
+
+
+async def test_purge_deletes_messages_done_with_a_day_ago(session: AsyncSession) -> None:
+    """Sent and given-up messages written before the cut go (their payloads hold addresses
+    and phones); newer ones, and any still to send or being sent, stay."""
+    rows = {  # kind: (status, hours ago)
+        "sent-old": (OutboxStatus.SENT, 25),
+        "failed-old": (OutboxStatus.FAILED, 25),
+        "sent-new": (OutboxStatus.SENT, 23),
+        "pending-old": (OutboxStatus.PENDING, 25),
+        "sending-old": (OutboxStatus.SENDING, 25),
+    }
+    for n, (kind, (status, hours)) in enumerate(rows.items()):
+        written = NOW - timedelta(hours=hours)
+        outbox.enqueue(session, chat_id=100 + n, kind=kind, payload={}, now=written)
+        await session.flush()
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.kind == kind).values(status=status)
+        )
+
+    assert await outbox.purge(session, before=NOW - timedelta(days=1)) == 2
+    left = set(await session.scalars(select(OutboxMessage.kind)))
+    assert left == {"sent-new", "pending-old", "sending-old"}
 
 
 async def retires(session: AsyncSession, order_id: int) -> dict[int, outbox.Envelope]:

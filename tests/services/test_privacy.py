@@ -4,14 +4,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, privacy, stats, users
 from bot.services.errors import NotAllowed, OrdersOpen
-from models.base import OrderStatus
+from models.base import OrderStatus, OutboxStatus
 from models.order import Order
-from models.outbox import OrderMessage
+from models.outbox import OrderMessage, OutboxMessage
 from models.region import Merchant
 from models.user import Address, User
 from tests.services.test_payments import ROOT
@@ -99,9 +99,19 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     user.phone = "010-1234-5678"
     session.add(Address(user_id=user.id, text="인천 서구 청라동 1-2", dong="청라동"))
     await users.set_consent(session, telegram_id=RESIDENT, kind="marketing", given=True, now=NOW)
+    shop_chat, other_chat = 870901, 870902
     for days in (3, 10):
         done = await order(session, merchant, user.id, OrderStatus.DELIVERED, days)
         outbox.remember(session, order_id=done.id, chat_id=RESIDENT, message_id=days, now=NOW)
+        # the shop's alert (its text once retired, and its payload, hold the address)
+        outbox.remember(session, order_id=done.id, chat_id=shop_chat, message_id=days, now=NOW)
+        for chat in (RESIDENT, shop_chat):
+            outbox.enqueue(
+                session, chat_id=chat, kind="sent", payload={}, now=NOW, order_id=done.id
+            )
+    outbox.enqueue(session, chat_id=other_chat, kind="sent", payload={}, now=NOW)
+    await session.flush()
+    await session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
     user_id = user.id
     before = await month(session)
 
@@ -119,6 +129,7 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     assert row.forgotten_at is not None
     assert not list(await session.scalars(select(Address).where(Address.user_id == user_id)))
     assert await session.scalar(select(func.count()).select_from(OrderMessage)) == 0
+    assert list(await session.scalars(select(OutboxMessage.chat_id))) == [other_chat]
     orders = list(await session.scalars(select(Order).where(Order.user_id == user_id)))
     assert len(orders) == 2
     assert all(o.address_text is None and o.phone is None and o.note is None for o in orders)
