@@ -135,15 +135,21 @@ async def recover(session: AsyncSession, *, before: datetime) -> int:
     return result.rowcount or 0
 
 
-async def purge(session: AsyncSession, *, before: datetime) -> int:
-    """Delete messages sent or given up before `before`: their payloads hold the order's
-    address and phone, and a chat's next claim need not step over them. Return how many."""
-    result = await session.execute(
-        delete(OutboxMessage).where(
+async def purge(session: AsyncSession, *, before: datetime, limit: int) -> int:
+    """Delete up to `limit` messages sent or given up before `before` (their payloads hold
+    the order's address and phone); return how many."""
+    # a message's last step: claimed (then sent or given up) at available_at; one written
+    # long ago and sent a moment ago may still be named by a retire message in line
+    done = (
+        select(OutboxMessage.id)
+        .where(
             OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
-            OutboxMessage.created_at < before,
+            OutboxMessage.available_at < before,
         )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
     )
+    result = await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(done)))
     return result.rowcount or 0
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import users
 from bot.services.errors import NotAllowed, OrdersOpen
 from models.base import OrderStatus, OutboxStatus, Role
-from models.order import Order
+from models.inbox import InboundUpdate
+from models.order import Order, OrderLine
 from models.outbox import OrderMessage, OutboxMessage
 from models.region import MerchantMember
 from models.user import Address, User
@@ -42,8 +43,9 @@ ERASED = {
 
 
 async def erase_expired(session: AsyncSession, *, now: datetime, days: int) -> int:
-    """Erase address, location, phone and note of orders finished over `days` days ago, and
-    the message ids kept for them (outbox.remember); return how many orders were erased."""
+    """Erase address, location, phone and notes (the order's and its lines') of orders
+    finished over `days` days ago, and the message ids kept for them (outbox.remember);
+    return how many orders were erased."""
     before = now - timedelta(days=days)
     finished_at = Order.status_changed_at
     result = await session.execute(
@@ -61,6 +63,11 @@ async def erase_expired(session: AsyncSession, *, now: datetime, days: int) -> i
         .values(**ERASED)
     )
     finished = select(Order.id).where(Order.status.in_(FINISHED), finished_at < before)
+    await session.execute(
+        update(OrderLine)
+        .where(OrderLine.order_id.in_(finished), OrderLine.note.is_not(None))
+        .values(note=None)  # a line's note is the resident's own words too
+    )
     await session.execute(delete(OrderMessage).where(OrderMessage.order_id.in_(finished)))
     return result.rowcount or 0
 
@@ -81,10 +88,20 @@ async def forget(session: AsyncSession, *, telegram_id: int, now: datetime) -> N
         delete(Order).where(Order.user_id == user.id, Order.status == OrderStatus.CART)
     )
     await session.execute(update(Order).where(Order.user_id == user.id).values(**ERASED))
+    theirs = select(Order.id).where(Order.user_id == user.id)
+    await session.execute(
+        update(OrderLine).where(OrderLine.order_id.in_(theirs)).values(note=None)
+    )
+    # what they wrote to the bot, kept a day after it was handled (the id stays, so that a
+    # second delivery of it is still recognised)
+    await session.execute(
+        update(InboundUpdate)
+        .where(InboundUpdate.chat_id == telegram_id, InboundUpdate.done_at.is_not(None))
+        .values(payload={})
+    )
     await session.execute(delete(Address).where(Address.user_id == user.id))
     # messages to the resident, and about their orders to the shop: their texts and
     # payloads hold the address and phone (one still being sent goes with the purge)
-    theirs = select(Order.id).where(Order.user_id == user.id)
     await session.execute(
         delete(OrderMessage).where(
             or_(OrderMessage.chat_id == telegram_id, OrderMessage.order_id.in_(theirs))

@@ -34,26 +34,33 @@ async def test_one_message_per_chat_at_a_time_in_order(session: AsyncSession) ->
 
 
 async def test_purge_deletes_messages_done_with_a_day_ago(session: AsyncSession) -> None:
-    """Sent and given-up messages written before the cut go (their payloads hold addresses
-    and phones); newer ones, and any still to send or being sent, stay."""
-    rows = {  # kind: (status, hours ago)
-        "sent-old": (OutboxStatus.SENT, 25),
-        "failed-old": (OutboxStatus.FAILED, 25),
-        "sent-new": (OutboxStatus.SENT, 23),
-        "pending-old": (OutboxStatus.PENDING, 25),
-        "sending-old": (OutboxStatus.SENDING, 25),
+    """Messages sent or given up before the cut go (their payloads hold addresses and
+    phones), oldest first and `limit` at a time; one written long ago but sent since, and
+    any still to send or being sent, stay."""
+    rows = {  # kind: (status, hours since written, hours since its last step)
+        "sent-old": (OutboxStatus.SENT, 30, 25),
+        "failed-old": (OutboxStatus.FAILED, 30, 26),
+        "sent-just-now": (OutboxStatus.SENT, 30, 0),
+        "pending-old": (OutboxStatus.PENDING, 30, 30),
+        "sending-old": (OutboxStatus.SENDING, 30, 25),
     }
-    for n, (kind, (status, hours)) in enumerate(rows.items()):
-        written = NOW - timedelta(hours=hours)
-        outbox.enqueue(session, chat_id=100 + n, kind=kind, payload={}, now=written)
+    for n, (kind, (status, written, last)) in enumerate(rows.items()):
+        outbox.enqueue(
+            session, chat_id=100 + n, kind=kind, payload={}, now=NOW - timedelta(hours=written)
+        )
         await session.flush()
         await session.execute(
-            update(OutboxMessage).where(OutboxMessage.kind == kind).values(status=status)
+            update(OutboxMessage)
+            .where(OutboxMessage.kind == kind)
+            .values(status=status, available_at=NOW - timedelta(hours=last))
         )
+    kinds = select(OutboxMessage.kind).order_by(OutboxMessage.id)
+    cut = NOW - timedelta(days=1)
 
-    assert await outbox.purge(session, before=NOW - timedelta(days=1)) == 2
-    left = set(await session.scalars(select(OutboxMessage.kind)))
-    assert left == {"sent-new", "pending-old", "sending-old"}
+    assert await outbox.purge(session, before=cut, limit=1) == 1
+    assert "sent-old" not in set(await session.scalars(kinds))
+    assert await outbox.purge(session, before=cut, limit=5) == 1
+    assert list(await session.scalars(kinds)) == ["sent-just-now", "pending-old", "sending-old"]
 
 
 async def retires(session: AsyncSession, order_id: int) -> dict[int, outbox.Envelope]:

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import outbox, privacy, stats, users
+from bot.services import inbox, outbox, privacy, stats, users
 from bot.services.errors import NotAllowed, OrdersOpen
 from models.base import OrderStatus, OutboxStatus
-from models.order import Order
+from models.inbox import InboundUpdate
+from models.order import Order, OrderLine
 from models.outbox import OrderMessage, OutboxMessage
 from models.region import Merchant
 from models.user import Address, User
@@ -62,7 +63,24 @@ async def order(
     )
     session.add(placed)
     await session.flush()
+    session.add(
+        OrderLine(
+            order_id=placed.id,
+            item_code="fried",
+            name="후라이드",
+            name_en="Fried chicken",
+            unit_price=20000,
+            note="도착하면 010-1234-5678로 전화",
+        )
+    )
+    await session.flush()
     return placed
+
+
+async def line_notes(session: AsyncSession, order_id: int) -> list[str | None]:
+    return list(
+        await session.scalars(select(OrderLine.note).where(OrderLine.order_id == order_id))
+    )
 
 
 @pytest.mark.parametrize(
@@ -89,6 +107,7 @@ async def test_retention_erases_finished_orders(
     assert (placed.address_text is None) is erased
     assert (placed.phone is None) is erased
     assert (placed.latitude is None) is erased
+    assert (await line_notes(session, placed.id) == [None]) is erased
     assert placed.total == 20000  # the figures stay
 
 
@@ -112,6 +131,19 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     outbox.enqueue(session, chat_id=other_chat, kind="sent", payload={}, now=NOW)
     await session.flush()
     await session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
+    for update_id, chat, done_at in [
+        (1, RESIDENT, NOW),
+        (2, RESIDENT, None),
+        (3, other_chat, NOW),
+    ]:
+        await inbox.receive(
+            session, update_id=update_id, chat_id=chat, payload={"text": "청라동 1-2"}, now=NOW
+        )
+        await session.execute(
+            update(InboundUpdate)
+            .where(InboundUpdate.update_id == update_id)
+            .values(done_at=done_at)
+        )
     user_id = user.id
     before = await month(session)
 
@@ -130,9 +162,16 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     assert not list(await session.scalars(select(Address).where(Address.user_id == user_id)))
     assert await session.scalar(select(func.count()).select_from(OrderMessage)) == 0
     assert list(await session.scalars(select(OutboxMessage.chat_id))) == [other_chat]
+    payloads = select(InboundUpdate.update_id, InboundUpdate.payload).order_by("update_id")
+    assert [tuple(row) for row in await session.execute(payloads)] == [
+        (1, {}),  # handled: what they wrote goes, the id stays
+        (2, {"text": "청라동 1-2"}),  # in flight (the /forget itself): handled as written
+        (3, {"text": "청라동 1-2"}),  # someone else's
+    ]
     orders = list(await session.scalars(select(Order).where(Order.user_id == user_id)))
     assert len(orders) == 2
     assert all(o.address_text is None and o.phone is None and o.note is None for o in orders)
+    assert [await line_notes(session, o.id) for o in orders] == [[None], [None]]
     after = await month(session)
     assert (after.orders, after.sales, after.repeat_rate) == (
         before.orders,
