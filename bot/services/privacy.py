@@ -101,15 +101,28 @@ async def forget(session: AsyncSession, *, telegram_id: int, now: datetime) -> N
     )
     await session.execute(delete(Address).where(Address.user_id == user.id))
     # messages to the resident, and about their orders to the shop: their texts and
-    # payloads hold the address and phone (one still being sent goes with the purge)
+    # payloads hold the address and phone. An order with a message still in line (taking
+    # buttons off, by these records) keeps them until it went: the purge takes them then.
+    in_line = select(OutboxMessage.order_id).where(
+        OutboxMessage.order_id.is_not(None),
+        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+    )
+    settled = theirs.where(Order.id.not_in(in_line))
     await session.execute(
         delete(OrderMessage).where(
-            or_(OrderMessage.chat_id == telegram_id, OrderMessage.order_id.in_(theirs))
+            or_(
+                OrderMessage.order_id.in_(settled),
+                (OrderMessage.chat_id == telegram_id) & OrderMessage.order_id.not_in(in_line),
+            )
         )
     )
     await session.execute(
         delete(OutboxMessage).where(
-            or_(OutboxMessage.chat_id == telegram_id, OutboxMessage.order_id.in_(theirs)),
+            or_(
+                OutboxMessage.order_id.in_(settled),
+                (OutboxMessage.chat_id == telegram_id)
+                & or_(OutboxMessage.order_id.is_(None), OutboxMessage.order_id.not_in(in_line)),
+            ),
             OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
         )
     )

@@ -183,6 +183,44 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     assert fresh.id != user_id
 
 
+async def test_forget_leaves_what_a_message_in_line_still_needs(session: AsyncSession) -> None:
+    """A finished order whose buttons are still being taken off in the shop's chat (a
+    retire message in line) keeps its records until that went; a settled one loses them."""
+    merchant = await seeded(session)
+    user = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
+    shop_chat = 870901
+    settled = await order(session, merchant, user.id, OrderStatus.DELIVERED, 3)
+    retiring = await order(session, merchant, user.id, OrderStatus.CANCELLED, 0)
+    for placed in (settled, retiring):
+        outbox.remember(
+            session, order_id=placed.id, chat_id=shop_chat, message_id=placed.id, now=NOW
+        )
+        outbox.enqueue(
+            session,
+            chat_id=shop_chat,
+            kind="merchant_new_order",
+            payload={},
+            now=NOW,
+            order_id=placed.id,
+        )
+    await session.flush()
+    await session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
+    outbox.enqueue(
+        session, chat_id=shop_chat, kind=outbox.RETIRE, payload={}, now=NOW, order_id=retiring.id
+    )
+    await session.flush()
+
+    await privacy.forget(session, telegram_id=RESIDENT, now=NOW)
+
+    kept = select(OrderMessage.order_id)
+    assert list(await session.scalars(kept)) == [retiring.id]
+    rows = select(OutboxMessage.order_id, OutboxMessage.kind).order_by(OutboxMessage.id)
+    assert [tuple(r) for r in await session.execute(rows)] == [
+        (retiring.id, "merchant_new_order"),
+        (retiring.id, outbox.RETIRE),
+    ]
+
+
 async def test_forget_is_refused_while_an_order_is_under_way(session: AsyncSession) -> None:
     merchant = await seeded(session)
     user = await users.touch(session, telegram_id=RESIDENT)
