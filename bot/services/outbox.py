@@ -21,6 +21,8 @@ MAX_ATTEMPTS = 8
 # RETIRE message takes the buttons off once the order moves on.
 LIVE_KINDS = ("merchant_new_order", "payment_declined", "payment_expired")
 RETIRE = "retire_buttons"
+WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)  # not gone out yet
+DONE_WITH = (OutboxStatus.SENT, OutboxStatus.FAILED)  # gone out, or given up
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int = 20) -> lis
                 ~exists().where(
                     earlier.chat_id == OutboxMessage.chat_id,
                     earlier.id < OutboxMessage.id,
-                    earlier.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                    earlier.status.in_(WAITING),
                 ),
             )
             .order_by(OutboxMessage.id)
@@ -143,7 +145,7 @@ async def purge(session: AsyncSession, *, before: datetime, limit: int) -> int:
     done = (
         select(OutboxMessage.id)
         .where(
-            OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+            OutboxMessage.status.in_(DONE_WITH),
             OutboxMessage.available_at < before,
         )
         .order_by(OutboxMessage.id)
@@ -156,9 +158,7 @@ async def purge(session: AsyncSession, *, before: datetime, limit: int) -> int:
 async def pending(session: AsyncSession) -> int:
     """How many messages wait to be sent."""
     count = await session.scalar(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
-        )
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.status.in_(WAITING))
     )
     return count or 0
 
@@ -166,9 +166,7 @@ async def pending(session: AsyncSession) -> int:
 async def oldest_pending(session: AsyncSession) -> datetime | None:
     """When the oldest message still waiting to be sent was written."""
     return await session.scalar(
-        select(func.min(OutboxMessage.created_at)).where(
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
-        )
+        select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(WAITING))
     )
 
 
@@ -213,7 +211,7 @@ async def retire(
         select(OutboxMessage.id, OutboxMessage.chat_id).where(
             OutboxMessage.order_id == order_id,
             OutboxMessage.kind.in_(LIVE_KINDS),
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            OutboxMessage.status.in_(WAITING),
         )
     )
     for row_id, chat_id in unsent:

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import users
+from bot.services import outbox, users
 from bot.services.errors import NotAllowed, OrdersOpen
-from models.base import OrderStatus, OutboxStatus, Role
+from models.base import OrderStatus, Role
 from models.inbox import InboundUpdate
 from models.order import Order, OrderLine
 from models.outbox import OrderMessage, OutboxMessage
@@ -104,26 +104,17 @@ async def forget(session: AsyncSession, *, telegram_id: int, now: datetime) -> N
     # payloads hold the address and phone. An order with a message still in line (taking
     # buttons off, by these records) keeps them until it went: the purge takes them then.
     in_line = select(OutboxMessage.order_id).where(
-        OutboxMessage.order_id.is_not(None),
-        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        OutboxMessage.order_id.is_not(None), OutboxMessage.status.in_(outbox.WAITING)
     )
     settled = theirs.where(Order.id.not_in(in_line))
-    await session.execute(
-        delete(OrderMessage).where(
-            or_(
-                OrderMessage.order_id.in_(settled),
-                (OrderMessage.chat_id == telegram_id) & OrderMessage.order_id.not_in(in_line),
-            )
-        )
-    )
+    await session.execute(delete(OrderMessage).where(OrderMessage.order_id.in_(settled)))
     await session.execute(
         delete(OutboxMessage).where(
             or_(
                 OutboxMessage.order_id.in_(settled),
-                (OutboxMessage.chat_id == telegram_id)
-                & or_(OutboxMessage.order_id.is_(None), OutboxMessage.order_id.not_in(in_line)),
+                (OutboxMessage.chat_id == telegram_id) & OutboxMessage.order_id.is_(None),
             ),
-            OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+            OutboxMessage.status.in_(outbox.DONE_WITH),
         )
     )
     await session.execute(

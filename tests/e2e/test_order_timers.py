@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.integrations import signing
 from bot.runner import Stack
 from bot.sandbox import Limits
+from bot.services import outbox
 from models.base import OutboxStatus
 from models.outbox import OutboxMessage
 from tests.e2e.conftest import EVENING, e2e_settings
@@ -66,9 +67,7 @@ async def test_sent_messages_are_deleted_after_a_day(stack: Stack, chat: ChatCli
         .where(OutboxMessage.status == OutboxStatus.SENT)
         .order_by(OutboxMessage.id)
     )
-    waiting = select(OutboxMessage.id).where(
-        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
-    )
+    waiting = select(OutboxMessage.id).where(OutboxMessage.status.in_(outbox.WAITING))
     async with asyncio.timeout(10):  # marked sent just after the chat shows the message
         while True:
             async with stack.deps.reads() as session:
