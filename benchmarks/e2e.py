@@ -24,8 +24,14 @@ Measured, one after the other:
    CallbackQueryHandler answering it, driven closed loop by the same residents sending the
    same texts and pressing in the same share as above. Its updates/s is the baseline. It
    handles updates one at a time (PTB's default), which is faster here than 64 at once.
+4. cart bot: the same, but replying as gongbae does, with none of gongbae's work in between
+   (no database, parser, rate limiter or update processor): for a text, a cart (text and
+   buttons made by gongbae's own rendering code from carts residents held at the end of
+   phase 2) sent through gongbae's HTTP client; for a press of ➕, an answer and an edit to
+   another cart. Its CPU per update is the floor under gongbae's for replies like gongbae's;
+   the rest of gongbae's is that work.
 
-The sandbox's flood limits (30/s per bot, about 1/s per chat) are off for both bots: with
+The sandbox's flood limits (30/s per bot, about 1/s per chat) are off for every bot: with
 them, N residents would be throttled to Telegram's limits rather than measure the bot.
 gongbae's own AIORateLimiter caps requests carrying a chat_id (sends and edits) at
 TELEGRAM_MAX_RATE; it is lifted to --max-rate (1000, the setting's maximum) to measure the
@@ -54,7 +60,7 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,7 +71,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Connection, event  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update  # noqa: E402
+from telegram.constants import ParseMode  # noqa: E402
 from telegram.ext import (  # noqa: E402
     Application,
     ApplicationBuilder,
@@ -76,6 +83,7 @@ from telegram.ext import (  # noqa: E402
 )
 
 from bot.config import local_settings  # noqa: E402
+from bot.i18n import I18n  # noqa: E402
 from bot.runner import Stack  # noqa: E402
 from bot.sandbox import (  # noqa: E402
     Limits,
@@ -86,11 +94,18 @@ from bot.sandbox import (  # noqa: E402
 )
 from bot.sandbox.records import ChatRecord  # noqa: E402
 from bot.sandbox.serving import serve_routes  # noqa: E402
+from bot.services import ordering  # noqa: E402
+from bot.services.ordering import CartView  # noqa: E402
+from handlers.callbacks import Signer  # noqa: E402
+from handlers.cart_render import cart_keyboard, cart_text  # noqa: E402
+from handlers.http_client import AiohttpRequest  # noqa: E402
+from handlers.render import Keyboard  # noqa: E402
 from models import sqlite_driver  # noqa: E402
 
 BASE = 800000  # residents' telegram ids: BASE .. BASE + N - 1
 EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))  # all demo shops open
 TIMEOUT = 30.0  # an update not answered by then counts as lost
+CARTS = 10  # residents whose carts the cart bot shows
 KINDS = ("command", "browse button", "order text", "cart text", "cart button")
 
 # (order, one more, remove): free-text orders that name their shop, and edits that fit them
@@ -646,6 +661,8 @@ class Gongbae:
     fallbacks: int
     errors: int
     profile: list[tuple[str, float]]
+    carts: list[CartView]  # carts residents held at the end (the cart bot's replies)
+    connections: int  # gongbae's TELEGRAM_CONNECTIONS
 
 
 async def measure_gongbae(args: argparse.Namespace, errors: Errors) -> Gongbae:
@@ -698,6 +715,11 @@ async def measure_gongbae(args: argparse.Namespace, errors: Errors) -> Gongbae:
                 if args.profile_out:
                     profile.dump_stats(args.profile_out)
             lag.stop()
+            async with stack.deps.reads() as session:
+                held = [
+                    await ordering.view(session, telegram_id=r.user_id, now=EVENING)
+                    for r in residents[:CARTS]
+                ]
             return Gongbae(
                 warm=warm,
                 closed=closed,
@@ -706,6 +728,8 @@ async def measure_gongbae(args: argparse.Namespace, errors: Errors) -> Gongbae:
                 fallbacks=sum(r.fallbacks for r in residents),
                 errors=sum(errors.counts.values()) - errors_before,
                 profile=profile_shares(profile) if profile is not None else [],
+                carts=[cart for cart in held if cart is not None],
+                connections=settings.telegram_connections,
             )
 
 
@@ -736,10 +760,10 @@ async def serve(sandbox: Sandbox) -> AsyncIterator[str]:
             await sandbox.aclose()  # releases the long poll, so shutdown does not wait for it
 
 
-async def measure_echo(
-    args: argparse.Namespace, texts: list[str], press_share: float, concurrency: int
+async def measure_baseline(
+    args: argparse.Namespace, texts: list[str], press_share: float, bot: "Baseline"
 ) -> Run:
-    """The echo bot on its own sandbox, closed loop, the same texts and share of presses."""
+    """A baseline bot on its own sandbox, closed loop, the same texts and share of presses."""
     sandbox = Sandbox(limits=Limits(enabled=False))
     watch = Watch(sandbox)
     residents = make_residents(args)
@@ -750,19 +774,28 @@ async def measure_echo(
     def plan(resident: Resident) -> Action:
         shown = sandbox.last_bot_message(resident.user_id)
         if shown is not None and resident.rng.random() < press_share:
-            return Action("press", label="🔁", message_id=shown.message_id)
+            return Action("press", label=bot.press, message_id=shown.message_id)
         return Action("text", text=resident.rng.choice(texts))
 
-    async def replied(_update: dict[str, Any], probe: Probe) -> None:
-        await probe.event.wait()
+    async def replied(update: dict[str, Any], probe: Probe) -> None:
+        touches = bot.touches_per_press if "callback_query" in update else 1
+        while len(probe.touches) < touches:
+            probe.event.clear()
+            if len(probe.touches) < touches:
+                await probe.event.wait()
 
     async with serve(sandbox) as base:
         builder = ApplicationBuilder().token(sandbox.token).base_url(f"{base}/bot")
+        if bot.connections is not None:
+            builder = builder.request(AiohttpRequest(bot.connections))
+            builder = builder.get_updates_request(AiohttpRequest(1))
         application: Application[Any, Any, Any, Any, Any, Any] = (
-            builder.base_file_url(f"{base}/file/bot").concurrent_updates(concurrency).build()
+            builder.base_file_url(f"{base}/file/bot")
+            .concurrent_updates(args.echo_concurrency)
+            .build()
         )
-        application.add_handler(MessageHandler(filters.TEXT, echo))
-        application.add_handler(CallbackQueryHandler(answer))
+        application.add_handler(MessageHandler(filters.TEXT, bot.text))
+        application.add_handler(CallbackQueryHandler(bot.pressed))
         await application.initialize()
         await application.start()
         assert application.updater is not None  # noqa: S101 (built with one)
@@ -776,6 +809,74 @@ async def measure_echo(
             await application.updater.stop()
             await application.stop()
             await application.shutdown()
+
+
+@dataclass
+class Baseline:
+    """A bot to measure gongbae against: its handlers, and the button residents press."""
+
+    text: Callable[[Update, Any], Awaitable[None]]
+    pressed: Callable[[Update, Any], Awaitable[None]]
+    press: str
+    touches_per_press: int = 1  # chat changes a press makes: handled after the last
+    connections: int | None = None  # gongbae's HTTP client with these; None: PTB's (httpx)
+
+
+ECHO = Baseline(echo, answer, press="🔁")
+
+
+def more_of_each(cart: CartView, more: int) -> CartView:
+    """The cart with `more` of each line."""
+    lines = tuple(replace(line, quantity=line.quantity + more) for line in cart.lines)
+    return replace(cart, lines=lines, subtotal=sum(line.total for line in lines))
+
+
+class CartReplies:
+    """gongbae's cart replies without its database and parser: the carts residents held at
+    the end of gongbae's run, rendered by gongbae's own code (handlers/cart_render.py: signed
+    buttons, money, both languages) and sent through its HTTP client with HTML, a cart for a
+    text and, for a press, an answer and an edit to the next cart, as gongbae does."""
+
+    def __init__(self, carts: list[CartView]) -> None:
+        self.i18n = I18n()
+        self.signer = Signer(b"e2e")
+        # k more of each line in the k-th cart: no two alike, so each edit changes the text
+        self.carts = [more_of_each(cart, k) for k, cart in enumerate(carts)]
+        self.shown: dict[int, int] = {}
+
+    def next_cart(self, chat_id: int, language: str | None) -> tuple[str, Any]:
+        """The next cart's text and buttons for the chat (the one shown before: another)."""
+        shown = self.shown[chat_id] = (self.shown.get(chat_id, -1) + 1) % len(self.carts)
+        cart, tr = self.carts[shown], self.i18n.translator(None, language)
+        keyboard = cart_keyboard(cart, tr, Keyboard(self.signer, chat_id))
+        return cart_text(cart, tr), keyboard.markup()
+
+    async def text(self, update: Update, _context: Any) -> None:
+        """A cart for a text."""
+        message = update.message
+        assert message is not None  # noqa: S101 (filters.TEXT)
+        assert message.from_user is not None  # noqa: S101 (a resident wrote it)
+        text, markup = self.next_cart(message.chat_id, message.from_user.language_code)
+        await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+
+    async def pressed(self, update: Update, _context: Any) -> None:
+        """Answer the press, then show the next cart in the message."""
+        query = update.callback_query
+        assert query is not None  # noqa: S101 (CallbackQueryHandler)
+        assert isinstance(query.message, Message)  # noqa: S101 (a cart the bot sent)
+        await query.answer()
+        text, markup = self.next_cart(query.message.chat.id, query.from_user.language_code)
+        await query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+
+    def baseline(self, connections: int) -> Baseline:
+        """As a baseline bot, with gongbae's HTTP client."""
+        return Baseline(
+            self.text,
+            self.pressed,
+            press="➕",
+            touches_per_press=2,
+            connections=connections,
+        )
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -849,7 +950,8 @@ def report_open(rate: float, seconds: float, run: Run) -> tuple[str, list[str], 
 
 
 async def run(args: argparse.Namespace) -> int:
-    """Measure gongbae, then the echo bot; print the figures; 0 when both bars are met."""
+    """Measure gongbae, then the echo and cart bots; print the figures; 0 when both bars are
+    met."""
     errors = Errors()
     logging.getLogger().addHandler(errors)
     started = time.perf_counter()
@@ -858,7 +960,11 @@ async def run(args: argparse.Namespace) -> int:
     texts = [t for triple in KO_ORDERS + EN_ORDERS for t in triple] + ["/start", "/orders"]
     presses = sum(1 for s in closed.samples if s.kind in ("browse button", "cart button"))
     press_share = presses / max(len(closed.samples), 1)
-    echo_run = await measure_echo(args, texts, press_share, args.echo_concurrency)
+    echo_run = await measure_baseline(args, texts, press_share, ECHO)
+    cart_run = None
+    if gongbae.carts:
+        cart_bot = CartReplies(gongbae.carts).baseline(gongbae.connections)
+        cart_run = await measure_baseline(args, texts, press_share, cart_bot)
     total = time.perf_counter() - started
 
     ratio = closed.rate / echo_run.rate if echo_run.rate else float("nan")
@@ -890,6 +996,15 @@ async def run(args: argparse.Namespace) -> int:
         f"{args.echo_concurrency}, {args.residents} in flight: reply "
         f"{figures(replies(echo_run.samples))}"
     )
+    if cart_run is not None:
+        floor = 1000 * cart_run.cpu_per_update
+        print(
+            f"  cart bot (gongbae's cart replies by its own rendering code and HTTP client, "
+            f"none of its work in between): {cart_run.rate:.1f} updates/s = "
+            f"{cart_run.rate / echo_run.rate:.2f} of the echo bot; {floor:.1f} ms CPU per "
+            f"update, so gongbae's database, parser, handlers, rate limiter and processor "
+            f"take the other {1000 * closed.cpu_per_update - floor:.1f} ms"
+        )
     ok = ratio >= 0.5
     for rate, opened in gongbae.opened:
         headline, details, p99 = report_open(rate, args.seconds, opened)
@@ -897,7 +1012,9 @@ async def run(args: argparse.Namespace) -> int:
         print(headline)
         for line in details:
             print(line)
-    runs = [closed, echo_run] + [measured for _, measured in gongbae.opened]
+    runs = [closed, echo_run, *([cart_run] if cart_run else [])] + [
+        measured for _, measured in gongbae.opened
+    ]
     lost = sum(r.lost for r in runs)
     silent = sum(r.silent for r in runs)
     sent = gongbae.sent
@@ -941,8 +1058,8 @@ def main() -> int:
         "--echo-concurrency",
         type=int,
         default=1,
-        help="echo bot's concurrent_updates: 1, PTB's default, is its fastest here; "
-        "gongbae's processor runs CONCURRENT_UPDATES (64) at once",
+        help="the echo and cart bots' concurrent_updates: 1, PTB's default, is the echo "
+        "bot's fastest here; gongbae's processor runs CONCURRENT_UPDATES (64) at once",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
