@@ -77,18 +77,24 @@ class CartView:
 
 async def open_cart(session: AsyncSession, user_id: int) -> Order | None:
     """The user's cart (status CART) with its lines and their options, if there is one;
-    read once per transaction (a cart placed or deleted since is read again)."""
+    read once per transaction (a cart placed or deleted since is read again). Its shop is
+    read with it: session.get(Merchant, cart.merchant_id) then finds it without a query."""
     cart = memo.recall(session, "cart", user_id, _still_cart(user_id))
     if cart is not None:
         return cart
-    found = await session.scalars(
-        select(Order)  # one statement: a cart is a few lines with fewer options
+    found = await session.execute(
+        select(Order, Merchant)  # one statement: a cart is a few lines with fewer options
+        .join(Merchant, Merchant.id == Order.merchant_id)
         .where(Order.user_id == user_id, Order.status == OrderStatus.CART)
         .options(joinedload(Order.lines).joinedload(OrderLine.options))
     )
-    cart = found.unique().first()
-    if cart is not None:
-        memo.remember(session, "cart", user_id, cart)
+    row = found.unique().first()
+    if row is None:
+        return None
+    cart, shop = row
+    memo.remember(session, "cart", user_id, cart)
+    # the session holds what it loaded weakly: the memo keeps the shop for session.get
+    memo.remember(session, "cart shop", user_id, shop)
     return cart
 
 

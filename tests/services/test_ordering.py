@@ -211,6 +211,19 @@ async def test_the_cart_is_read_once_per_transaction(region: AsyncSession) -> No
     assert not [s for s in selects if "FROM customer_order" in s]  # the new cart included
 
 
+async def test_a_cart_comes_with_its_shop(region: AsyncSession) -> None:
+    await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
+    )
+    await region.commit()  # a new transaction: the cart and its shop are read again
+    selects = count_selects(region)
+    cart = await ordering.view(region, telegram_id=RESIDENT, now=EVENING)
+    assert cart is not None
+    assert cart.shop.code == "hanbit-chicken"
+    assert not [s for s in selects if s.lstrip().startswith("SELECT merchant")]
+    assert sum("FROM customer_order" in s for s in selects) == 1
+
+
 async def test_a_cart_that_moved_on_or_rolled_back_is_read_again(region: AsyncSession) -> None:
     user = await users.get(region, RESIDENT)
     savepoint = await region.begin_nested()
