@@ -13,7 +13,10 @@ Application started but idle, and times each piece N times in a row on the event
   (gongbae's default 16) or python-telegram-bot's default 256 connections (httpcore scans
   its pool on every request);
 - a read session with one ORM select of a user (sessions.reads: no write lock), and each
-  further select in it; a write transaction (BEGIN IMMEDIATE) with one update.
+  further select in it; a write transaction (BEGIN IMMEDIATE) with one update;
+- whole service calls as gongbae's handlers make them, with the user's language read as
+  translator_for does: a cart view (read session), a quantity change and a cart text
+  ("콜라 하나 더": parser and cart edit) in a write transaction, with their statements.
 CPU is process time per call (the same clock as e2e.py's "CPU per update"). e2e.py prints the
 average calls and statements per update; multiplied by these, they account for most of it.
 Run: .venv/bin/python benchmarks/unit_costs.py [--calls 400]
@@ -21,36 +24,49 @@ Run: .venv/bin/python benchmarks/unit_costs.py [--calls 400]
 
 import argparse
 import asyncio
+import itertools
 import logging
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.config import local_settings
 from bot.runner import Stack
 from bot.sandbox import Limits
+from bot.services import ordering, text_orders, users
 from handlers.http_client import AiohttpRequest
 from models.user import User
 
 RESIDENT = "resident-jiyoung"
+EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))  # all demo shops open
 
 
-async def cpu_ms(step: Callable[[], Awaitable[object]], calls: int) -> float:
-    """CPU ms per call of `step`, after a warm-up."""
+STATEMENTS = [0]  # SQL statements run so far (BEGINs not counted)
+
+
+def counted(*_args: object) -> None:
+    """Count a statement (the engine's before_cursor_execute)."""
+    STATEMENTS[0] += 1
+
+
+async def cpu_ms(step: Callable[[], Awaitable[object]], calls: int) -> tuple[float, float]:
+    """CPU ms and SQL statements per call of `step`, after a warm-up."""
     for _ in range(max(20, calls // 10)):
         await step()
-    start = time.process_time()
+    start, statements = time.process_time(), STATEMENTS[0]
     for _ in range(calls):
         await step()
-    return (time.process_time() - start) / calls * 1000
+    return (time.process_time() - start) / calls * 1000, (STATEMENTS[0] - statements) / calls
 
 
 async def at_once(bot: Bot, chat_id: int, calls: int, tasks: int = 64) -> float:
@@ -67,14 +83,14 @@ async def at_once(bot: Bot, chat_id: int, calls: int, tasks: int = 64) -> float:
     return (time.process_time() - start) / (each * tasks) * 1000
 
 
-async def measure(calls: int) -> list[tuple[str, float]]:
-    """Each piece's CPU ms per call."""
+async def measure(calls: int) -> list[tuple[str, float, float]]:
+    """Each piece's CPU ms and SQL statements per call."""
     with tempfile.TemporaryDirectory(prefix="gongbae-costs-") as folder:
         return await measure_in(Path(folder), calls)
 
 
-async def measure_in(folder: Path, calls: int) -> list[tuple[str, float]]:
-    """Each piece's CPU ms per call, on a database in `folder`."""
+async def measure_in(folder: Path, calls: int) -> list[tuple[str, float, float]]:
+    """Each piece's CPU ms and SQL statements per call, on a database in `folder`."""
     settings = local_settings(folder / "costs.sqlite3", telegram_max_rate=1000)
     async with Stack(settings, sandbox_limits=Limits(enabled=False)) as stack:
         assert stack.sandbox is not None  # noqa: S101 (the sandbox stack has both)
@@ -105,6 +121,36 @@ async def measure_in(folder: Path, calls: int) -> list[tuple[str, float]]:
                     update(User).where(User.telegram_id == chat_id).values(username="costs")
                 )
 
+        async def read_text(text: str) -> text_orders.Outcome:
+            async with sessions.begin() as session:
+                await users.locale_of(session, chat_id)
+                return await text_orders.read(
+                    session, telegram_id=chat_id, text=text, index=index, now=EVENING
+                )
+
+        async def view() -> None:
+            async with reads() as session:
+                await users.locale_of(session, chat_id)
+                await ordering.view(session, telegram_id=chat_id, now=EVENING)
+
+        index = stack.deps.menu_index
+        assert index is not None  # noqa: S101 (the demo region is loaded)
+        ordered = await read_text("한빛치킨 후라이드 한 마리랑 콜라 하나")
+        assert ordered.cart is not None  # noqa: S101 (the demo shop is open at EVENING)
+        line = ordered.cart.lines[-1]
+        quantities = itertools.cycle((1, 2, 3))  # each change a change
+
+        async def change() -> None:
+            async with sessions.begin() as session:
+                await users.locale_of(session, chat_id)
+                await ordering.set_quantity(
+                    session,
+                    telegram_id=chat_id,
+                    line_id=line.id,
+                    quantity=next(quantities),
+                    now=EVENING,
+                )
+
         pieces: list[tuple[str, Callable[[], Awaitable[object]]]] = [
             ("sendMessage, gongbae's bot", lambda: gongbae.send_message(chat_id, "<b>x</b>")),
             ("sendMessage, bare Bot (the echo bot's)", lambda: bare.send_message(chat_id, "x")),
@@ -113,8 +159,12 @@ async def measure_in(folder: Path, calls: int) -> list[tuple[str, float]]:
             ("read session, 1 ORM select", lambda: read(1)),
             ("read session, 3 ORM selects", lambda: read(3)),
             ("write transaction, 1 update", write),
+            ("cart view, read session", view),
+            ("cart quantity change, write transaction", change),
+            ("cart text '콜라 하나 더', write transaction", lambda: read_text("콜라 하나 더")),
         ]
-        results = [(label, await cpu_ms(step, calls)) for label, step in pieces]
+        event.listen(stack.engine.sync_engine, "before_cursor_execute", counted)
+        results = [(label, *await cpu_ms(step, calls)) for label, step in pieces]
         await bare.shutdown()
         for size in (settings.telegram_connections, 256):
             for client, request in (
@@ -126,7 +176,7 @@ async def measure_in(folder: Path, calls: int) -> list[tuple[str, float]]:
                 )
                 await pooled.initialize()
                 label = f"sendMessage, 64 at once, {client}, pool of {size}"
-                results.append((label, await at_once(pooled, chat_id, calls * 2)))
+                results.append((label, await at_once(pooled, chat_id, calls * 2), 0.0))
                 await pooled.shutdown()
     return results
 
@@ -136,12 +186,14 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=400, help="timed calls of each piece")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    results = dict(asyncio.run(measure(args.calls)))
-    one, three = results["read session, 1 ORM select"], results["read session, 3 ORM selects"]
-    for label, cost in results.items():
-        print(f"{label:42} {cost:6.2f} ms CPU")
+    results = {label: (cost, sql) for label, cost, sql in asyncio.run(measure(args.calls))}
+    one = results["read session, 1 ORM select"][0]
+    three = results["read session, 3 ORM selects"][0]
+    for label, (cost, sql) in results.items():
+        statements = f"  {sql:4.1f} SQL statements" if sql >= 0.5 else ""  # not a timer's
+        print(f"{label:44} {cost:6.2f} ms CPU{statements}")
         if label == "read session, 3 ORM selects":
-            print(f"{'each further select in a session':42} {(three - one) / 2:6.2f} ms CPU")
+            print(f"{'each further select in a session':44} {(three - one) / 2:6.2f} ms CPU")
 
 
 if __name__ == "__main__":
