@@ -111,6 +111,18 @@ async def _items(session: AsyncSession, merchant_id: int, codes: set[str]) -> di
     return {item.code: item for item in found.unique()}
 
 
+async def _shops(
+    session: AsyncSession, codes: list[str], cart: Order | None
+) -> dict[str, Merchant]:
+    """The shops with these codes by code; the cart's own, read with it, without a query."""
+    if cart is not None and len(codes) == 1:
+        shop = await session.get(Merchant, cart.merchant_id)
+        if shop is not None and shop.code == codes[0]:
+            return {shop.code: shop}
+    found = await session.scalars(select(Merchant).where(Merchant.code.in_(codes)))
+    return {shop.code: shop for shop in found}
+
+
 async def add_lines(
     session: AsyncSession,
     *,
@@ -122,10 +134,8 @@ async def add_lines(
     """Add lines of one shop to the resident's cart, merging identical ones."""
     user = await users.get(session, telegram_id)
     shop_codes = list(dict.fromkeys(line.merchant for line in lines))
-    merchants = {
-        m.code: m
-        for m in await session.scalars(select(Merchant).where(Merchant.code.in_(shop_codes)))
-    }
+    cart = await open_cart(session, user.id)
+    merchants = await _shops(session, shop_codes, cart)
     if len(shop_codes) > 1:
         raise SeveralShops([(merchants[c].name, merchants[c].name_en) for c in shop_codes])
     merchant = merchants.get(shop_codes[0]) if shop_codes else None
@@ -136,7 +146,6 @@ async def add_lines(
             merchant.id, merchant.name, merchant.name_en, merchant.hours, merchant.paused
         )
     items = await _items(session, merchant.id, {line.item for line in lines})
-    cart = await open_cart(session, user.id)
     if cart is not None and cart.merchant_id != merchant.id and cart.lines:
         if not replace_other_shop:
             current = await session.get(Merchant, cart.merchant_id)

@@ -224,6 +224,17 @@ async def test_a_cart_comes_with_its_shop(region: AsyncSession) -> None:
     assert sum("FROM customer_order" in s for s in selects) == 1
 
 
+async def test_adding_from_the_carts_shop_reads_it_with_the_cart(region: AsyncSession) -> None:
+    coke = want("hanbit-chicken", "coke")
+    await ordering.add_lines(region, telegram_id=RESIDENT, lines=[coke], now=EVENING)
+    await region.commit()
+    selects = count_selects(region)
+    cart = await ordering.add_lines(region, telegram_id=RESIDENT, lines=[coke], now=EVENING)
+    assert cart is not None
+    assert cart.lines[0].quantity == 2
+    assert not [s for s in selects if s.lstrip().startswith("SELECT merchant")]
+
+
 async def test_a_cart_that_moved_on_or_rolled_back_is_read_again(region: AsyncSession) -> None:
     user = await users.get(region, RESIDENT)
     savepoint = await region.begin_nested()
