@@ -190,25 +190,26 @@ async def _edit(
         return None
     phrase = match.group("ko") or match.group("en") or ""
     wanted = parse(phrase, index, shop.code).lines
-    cart = await ordering.view(session, telegram_id=telegram_id, now=now)
-    if not wanted or cart is None:
+    user = await users.get(session, telegram_id)
+    order = await ordering.open_cart(session, user.id)  # its lines as they are now, each time
+    if not wanted or order is None or not order.lines:
         return None
     explicit = bool(_EXPLICIT_COUNT.search(phrase))
     removed = 0
+    cart: ordering.CartView | None = None
     for line in wanted:
-        for existing in cart.lines:
-            if existing.item_code != line.item:
-                continue
-            keep = existing.quantity - line.quantity if explicit else 0
-            cart = await ordering.set_quantity(
-                session,
-                telegram_id=telegram_id,
-                line_id=existing.id,
-                quantity=max(keep, 0),
-                now=now,
-            )
-            removed += 1
-            break
+        existing = next((ln for ln in order.lines if ln.item_code == line.item), None)
+        if existing is None:
+            continue
+        keep = existing.quantity - line.quantity if explicit else 0
+        cart = await ordering.set_quantity(
+            session,
+            telegram_id=telegram_id,
+            line_id=existing.id,
+            quantity=max(keep, 0),
+            now=now,
+        )
+        removed += 1
         if cart is None:
             break
     if not removed:

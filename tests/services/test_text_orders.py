@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.nlu import MenuIndex, build_index
 from bot.services import catalog, menu_pack, text_orders, users
+from tests.services.test_users import count_selects
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENING = datetime(2026, 11, 29, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))
@@ -104,6 +105,21 @@ async def test_edits_remove_and_clear(session: AsyncSession, index: MenuIndex) -
     outcome = await read(session, index, "전부 취소")
     assert outcome.cleared
     assert outcome.cart is None
+
+
+async def test_a_removal_shows_the_cart_once(session: AsyncSession, index: MenuIndex) -> None:
+    await read(session, index, "한빛치킨 양념치킨 하나랑 콜라 두 개")
+    await session.commit()
+    selects = count_selects(session)
+    outcome = await read(session, index, "콜라 하나 빼줘")
+    assert outcome.removed == 1
+    assert outcome.cart is not None
+    assert [(ln.item_code, ln.quantity) for ln in outcome.cart.lines] == [
+        ("yangnyeom", 1),
+        ("cola", 1),
+    ]
+    assert sum("FROM customer_order" in s for s in selects) == 1
+    assert sum("FROM option_group" in s for s in selects) <= 1  # the one cart shown
 
 
 async def test_unmatched_gets_suggestions(session: AsyncSession, index: MenuIndex) -> None:
