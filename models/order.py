@@ -1,11 +1,15 @@
 """Orders (a cart is an order in status CART), their lines and chosen options."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Fulfilment, OrderStatus, TimestampMixin, intpk, str64, won
+
+if TYPE_CHECKING:
+    from models.region import Merchant
 
 
 class Order(TimestampMixin, Base):
@@ -58,6 +62,8 @@ class Order(TimestampMixin, Base):
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
+    # read only where a query loads it (a cart with its shop); merchant_id is what is written
+    merchant: Mapped["Merchant"] = relationship(lazy="raise", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -76,25 +76,24 @@ class CartView:
 
 
 async def open_cart(session: AsyncSession, user_id: int) -> Order | None:
-    """The user's cart (status CART) with its lines and their options, if there is one;
-    read once per transaction (a cart placed or deleted since is read again). Its shop is
-    read with it: session.get(Merchant, cart.merchant_id) then finds it without a query."""
+    """Return the user's cart with its lines, options and shop; read once per transaction."""
+    # a cart placed or deleted since is read again. The shop comes in the same statement:
+    # held by the cart, it stays in the session, so session.get(Merchant, ...) needs no query
     cart = memo.recall(session, "cart", user_id, _still_cart(user_id))
     if cart is not None:
         return cart
-    found = await session.execute(
-        select(Order, Merchant)  # one statement: a cart is a few lines with fewer options
-        .join(Merchant, Merchant.id == Order.merchant_id)
+    found = await session.scalars(
+        select(Order)  # one statement: a cart is a few lines with fewer options
+        .join(Order.merchant)
         .where(Order.user_id == user_id, Order.status == OrderStatus.CART)
-        .options(joinedload(Order.lines).joinedload(OrderLine.options))
+        .options(
+            contains_eager(Order.merchant),
+            joinedload(Order.lines).joinedload(OrderLine.options),
+        )
     )
-    row = found.unique().first()
-    if row is None:
-        return None
-    cart, shop = row
-    memo.remember(session, "cart", user_id, cart)
-    # the session holds what it loaded weakly: the memo keeps the shop for session.get
-    memo.remember(session, "cart shop", user_id, shop)
+    cart = found.unique().first()
+    if cart is not None:
+        memo.remember(session, "cart", user_id, cart)
     return cart
 
 
@@ -111,10 +110,10 @@ async def _items(session: AsyncSession, merchant_id: int, codes: set[str]) -> di
     return {item.code: item for item in found.unique()}
 
 
-async def _shops(
+async def _shops_by_code(
     session: AsyncSession, codes: list[str], cart: Order | None
 ) -> dict[str, Merchant]:
-    """The shops with these codes by code; the cart's own, read with it, without a query."""
+    """Return the shops with these codes; the cart's own without a query (read with it)."""
     if cart is not None and len(codes) == 1:
         shop = await session.get(Merchant, cart.merchant_id)
         if shop is not None and shop.code == codes[0]:
@@ -135,7 +134,7 @@ async def add_lines(
     user = await users.get(session, telegram_id)
     shop_codes = list(dict.fromkeys(line.merchant for line in lines))
     cart = await open_cart(session, user.id)
-    merchants = await _shops(session, shop_codes, cart)
+    merchants = await _shops_by_code(session, shop_codes, cart)
     if len(shop_codes) > 1:
         raise SeveralShops([(merchants[c].name, merchants[c].name_en) for c in shop_codes])
     merchant = merchants.get(shop_codes[0]) if shop_codes else None
