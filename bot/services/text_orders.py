@@ -190,19 +190,23 @@ async def _edit(
         return None
     phrase = match.group("ko") or match.group("en") or ""
     wanted = parse(phrase, index, shop.code).lines
+    if not wanted:
+        return None
+    if not shop.active:  # as showing the cart would say
+        raise NotFound("merchant", shop.id)
     user = await users.get(session, telegram_id)
     order = await ordering.open_cart(session, user.id)  # its lines as they are now, each time
-    if not wanted or order is None or not order.lines:
+    if order is None or not order.lines:
         return None
     explicit = bool(_EXPLICIT_COUNT.search(phrase))
     removed = 0
-    cart: ordering.CartView | None = None
+    view: ordering.CartView | None = None
     for line in wanted:
         existing = next((ln for ln in order.lines if ln.item_code == line.item), None)
         if existing is None:
             continue
         keep = existing.quantity - line.quantity if explicit else 0
-        cart = await ordering.set_quantity(
+        view = await ordering.set_quantity(
             session,
             telegram_id=telegram_id,
             line_id=existing.id,
@@ -210,11 +214,11 @@ async def _edit(
             now=now,
         )
         removed += 1
-        if cart is None:
+        if view is None:
             break
     if not removed:
         return None
-    return Outcome(cart=cart, removed=removed, cleared=cart is None)
+    return Outcome(cart=view, removed=removed, cleared=view is None)
 
 
 def _candidate_shops(result: ParseResult) -> list[str]:

@@ -122,6 +122,26 @@ async def test_a_removal_shows_the_cart_once(session: AsyncSession, index: MenuI
     assert sum("FROM option_group" in s for s in selects) <= 1  # the one cart shown
 
 
+@pytest.mark.parametrize(
+    ("removal", "left"),
+    [
+        ("양념치킨이랑 콜라 빼줘", []),  # both lines: the cart is emptied
+        ("콜라 하나 빼줘", [("yangnyeom", 1), ("cola", 1)]),
+        ("콜라 두 개 빼줘", [("yangnyeom", 1)]),
+        ("remove the coke", [("yangnyeom", 1)]),
+    ],
+)
+async def test_removals_by_text(
+    session: AsyncSession, index: MenuIndex, removal: str, left: list[tuple[str, int]]
+) -> None:
+    await read(session, index, "한빛치킨 양념치킨 하나랑 콜라 두 개")
+    outcome = await read(session, index, removal)
+    assert outcome.removed >= 1
+    assert outcome.cleared == (not left)
+    lines = outcome.cart.lines if outcome.cart is not None else ()
+    assert [(ln.item_code, ln.quantity) for ln in lines] == left
+
+
 async def test_unmatched_gets_suggestions(session: AsyncSession, index: MenuIndex) -> None:
     outcome = await read(session, index, "랍스터 하나")
     assert outcome.unmatched
