@@ -16,7 +16,8 @@ Application started but idle, and times each piece N times in a row on the event
   further select in it; a write transaction (BEGIN IMMEDIATE) with one update;
 - whole service calls as gongbae's handlers make them, with the user's language read as
   translator_for does: a cart view (read session), a quantity change and a cart text
-  ("콜라 하나 더": parser and cart edit) in a write transaction, with their statements.
+  ("콜라 하나 더" and "콜라 하나 빼줘" in turn: parser and cart edit) in a write transaction,
+  with their SQL statements (each transaction's BEGIN counted, as e2e.py counts them).
 CPU is process time per call (the same clock as e2e.py's "CPU per update"). e2e.py prints the
 average calls and statements per update; multiplied by these, they account for most of it.
 Run: .venv/bin/python benchmarks/unit_costs.py [--calls 400]
@@ -51,16 +52,16 @@ RESIDENT = "resident-jiyoung"
 EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))  # all demo shops open
 
 
-STATEMENTS = [0]  # SQL statements run so far (BEGINs not counted)
+STATEMENTS = [0]  # SQL statements run so far, each transaction's BEGIN counted (as e2e.py)
 
 
 def counted(*_args: object) -> None:
-    """Count a statement (the engine's before_cursor_execute)."""
+    """Count a statement or a BEGIN (the engine's before_cursor_execute and begin events)."""
     STATEMENTS[0] += 1
 
 
-async def cpu_ms(step: Callable[[], Awaitable[object]], calls: int) -> tuple[float, float]:
-    """CPU ms and SQL statements per call of `step`, after a warm-up."""
+async def cost(step: Callable[[], Awaitable[object]], calls: int) -> tuple[float, float]:
+    """Return CPU ms and SQL statements per call of `step`, after a warm-up."""
     for _ in range(max(20, calls // 10)):
         await step()
     start, statements = time.process_time(), STATEMENTS[0]
@@ -83,13 +84,13 @@ async def at_once(bot: Bot, chat_id: int, calls: int, tasks: int = 64) -> float:
     return (time.process_time() - start) / (each * tasks) * 1000
 
 
-async def measure(calls: int) -> list[tuple[str, float, float]]:
+async def measure(calls: int) -> list[tuple[str, float, float | None]]:
     """Each piece's CPU ms and SQL statements per call."""
     with tempfile.TemporaryDirectory(prefix="gongbae-costs-") as folder:
         return await measure_in(Path(folder), calls)
 
 
-async def measure_in(folder: Path, calls: int) -> list[tuple[str, float, float]]:
+async def measure_in(folder: Path, calls: int) -> list[tuple[str, float, float | None]]:
     """Each piece's CPU ms and SQL statements per call, on a database in `folder`."""
     settings = local_settings(folder / "costs.sqlite3", telegram_max_rate=1000)
     async with Stack(settings, sandbox_limits=Limits(enabled=False)) as stack:
@@ -151,20 +152,28 @@ async def measure_in(folder: Path, calls: int) -> list[tuple[str, float, float]]
                     now=EVENING,
                 )
 
-        pieces: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        texts = itertools.cycle(("콜라 하나 더", "콜라 하나 빼줘"))  # the cart goes back and forth
+        Step = Callable[[], Awaitable[object]]
+        api: list[tuple[str, Step]] = [
             ("sendMessage, gongbae's bot", lambda: gongbae.send_message(chat_id, "<b>x</b>")),
             ("sendMessage, bare Bot (the echo bot's)", lambda: bare.send_message(chat_id, "x")),
             ("editMessageText, gongbae's bot", lambda: edit(gongbae)),
             ("editMessageText, bare Bot", lambda: edit(bare)),
+        ]
+        database: list[tuple[str, Step]] = [
             ("read session, 1 ORM select", lambda: read(1)),
             ("read session, 3 ORM selects", lambda: read(3)),
             ("write transaction, 1 update", write),
             ("cart view, read session", view),
             ("cart quantity change, write transaction", change),
-            ("cart text '콜라 하나 더', write transaction", lambda: read_text("콜라 하나 더")),
+            ("cart text, one more / one less coke in turn", lambda: read_text(next(texts))),
+        ]
+        results: list[tuple[str, float, float | None]] = [
+            (label, (await cost(step, calls))[0], None) for label, step in api
         ]
         event.listen(stack.engine.sync_engine, "before_cursor_execute", counted)
-        results = [(label, *await cpu_ms(step, calls)) for label, step in pieces]
+        event.listen(stack.engine.sync_engine, "begin", counted)
+        results += [(label, *await cost(step, calls)) for label, step in database]
         await bare.shutdown()
         for size in (settings.telegram_connections, 256):
             for client, request in (
@@ -176,7 +185,7 @@ async def measure_in(folder: Path, calls: int) -> list[tuple[str, float, float]]
                 )
                 await pooled.initialize()
                 label = f"sendMessage, 64 at once, {client}, pool of {size}"
-                results.append((label, await at_once(pooled, chat_id, calls * 2), 0.0))
+                results.append((label, await at_once(pooled, chat_id, calls * 2), None))
                 await pooled.shutdown()
     return results
 
@@ -190,7 +199,7 @@ def main() -> None:
     one = results["read session, 1 ORM select"][0]
     three = results["read session, 3 ORM selects"][0]
     for label, (cost, sql) in results.items():
-        statements = f"  {sql:4.1f} SQL statements" if sql >= 0.5 else ""  # not a timer's
+        statements = f"  {sql:4.1f} SQL statements, BEGIN included" if sql is not None else ""
         print(f"{label:44} {cost:6.2f} ms CPU{statements}")
         if label == "read session, 3 ORM selects":
             print(f"{'each further select in a session':44} {(three - one) / 2:6.2f} ms CPU")
