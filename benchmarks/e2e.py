@@ -715,11 +715,11 @@ async def measure_gongbae(args: argparse.Namespace, errors: Errors) -> Gongbae:
                 if args.profile_out:
                     profile.dump_stats(args.profile_out)
             lag.stop()
-            async with stack.deps.reads() as session:
-                held = [
-                    await ordering.view(session, telegram_id=r.user_id, now=EVENING)
-                    for r in residents[:CARTS]
-                ]
+            held = []
+            for resident in residents[:CARTS]:  # a session each, as the handlers do
+                async with stack.deps.reads() as session:
+                    cart = await ordering.view(session, telegram_id=resident.user_id, now=EVENING)
+                held.append(cart)
             return Gongbae(
                 warm=warm,
                 closed=closed,
@@ -760,10 +760,24 @@ async def serve(sandbox: Sandbox) -> AsyncIterator[str]:
             await sandbox.aclose()  # releases the long poll, so shutdown does not wait for it
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """A bot to measure gongbae against: its handlers, and the button residents press."""
+
+    text: Callable[[Update, Any], Awaitable[None]]
+    pressed: Callable[[Update, Any], Awaitable[None]]
+    press: str
+    touches_per_press: int = 1  # chat changes a press makes: handled after the last
+    connections: int | None = None  # gongbae's HTTP client with these; None: PTB's (httpx)
+
+
+ECHO = Baseline(echo, answer, press="🔁")
+
+
 async def measure_baseline(
-    args: argparse.Namespace, texts: list[str], press_share: float, bot: "Baseline"
+    args: argparse.Namespace, texts: list[str], press_share: float, bot: Baseline
 ) -> Run:
-    """A baseline bot on its own sandbox, closed loop, the same texts and share of presses."""
+    """Run a baseline bot on its own sandbox, closed loop, same texts and share of presses."""
     sandbox = Sandbox(limits=Limits(enabled=False))
     watch = Watch(sandbox)
     residents = make_residents(args)
@@ -781,8 +795,7 @@ async def measure_baseline(
         touches = bot.touches_per_press if "callback_query" in update else 1
         while len(probe.touches) < touches:
             probe.event.clear()
-            if len(probe.touches) < touches:
-                await probe.event.wait()
+            await probe.event.wait()
 
     async with serve(sandbox) as base:
         builder = ApplicationBuilder().token(sandbox.token).base_url(f"{base}/bot")
@@ -804,55 +817,46 @@ async def measure_baseline(
             # warm-up: one exchange per resident, so every chat has a message to press on
             hello = Action("text", text="안녕하세요")
             await asyncio.gather(*(act(watch, r, hello, replied) for r in residents))
-            return await closed_loop(watch, residents, args.seconds, plan, replied)
+            calls = Counter(sandbox.api_calls)
+            run = await closed_loop(watch, residents, args.seconds, plan, replied)
+            run.calls = Counter(sandbox.api_calls) - calls
+            return run
         finally:
             await application.updater.stop()
             await application.stop()
             await application.shutdown()
 
 
-@dataclass
-class Baseline:
-    """A bot to measure gongbae against: its handlers, and the button residents press."""
-
-    text: Callable[[Update, Any], Awaitable[None]]
-    pressed: Callable[[Update, Any], Awaitable[None]]
-    press: str
-    touches_per_press: int = 1  # chat changes a press makes: handled after the last
-    connections: int | None = None  # gongbae's HTTP client with these; None: PTB's (httpx)
-
-
-ECHO = Baseline(echo, answer, press="🔁")
-
-
 def more_of_each(cart: CartView, more: int) -> CartView:
-    """The cart with `more` of each line."""
+    """Return the cart with `more` of each line."""
     lines = tuple(replace(line, quantity=line.quantity + more) for line in cart.lines)
     return replace(cart, lines=lines, subtotal=sum(line.total for line in lines))
 
 
 class CartReplies:
-    """gongbae's cart replies without its database and parser: the carts residents held at
-    the end of gongbae's run, rendered by gongbae's own code (handlers/cart_render.py: signed
-    buttons, money, both languages) and sent through its HTTP client with HTML, a cart for a
-    text and, for a press, an answer and an edit to the next cart, as gongbae does."""
+    """Reply with gongbae's carts, rendered by its own code, with none of its work between."""
+
+    # the carts residents held at the end of gongbae's run, rendered by handlers/cart_render.py
+    # (signed buttons, money, both languages) and sent through gongbae's HTTP client in HTML:
+    # a cart for a text; for a press, an answer and an edit to the next cart, as gongbae does
 
     def __init__(self, carts: list[CartView]) -> None:
         self.i18n = I18n()
         self.signer = Signer(b"e2e")
-        # k more of each line in the k-th cart: no two alike, so each edit changes the text
+        # k more of each line in the k-th cart (its quantities show in the text and buttons):
+        # with two carts or more, each edit changes the message, as Telegram requires
         self.carts = [more_of_each(cart, k) for k, cart in enumerate(carts)]
         self.shown: dict[int, int] = {}
 
     def next_cart(self, chat_id: int, language: str | None) -> tuple[str, Any]:
-        """The next cart's text and buttons for the chat (the one shown before: another)."""
+        """Render the chat's next cart: its text and buttons."""
         shown = self.shown[chat_id] = (self.shown.get(chat_id, -1) + 1) % len(self.carts)
         cart, tr = self.carts[shown], self.i18n.translator(None, language)
         keyboard = cart_keyboard(cart, tr, Keyboard(self.signer, chat_id))
         return cart_text(cart, tr), keyboard.markup()
 
     async def text(self, update: Update, _context: Any) -> None:
-        """A cart for a text."""
+        """Reply to a text with a cart."""
         message = update.message
         assert message is not None  # noqa: S101 (filters.TEXT)
         assert message.from_user is not None  # noqa: S101 (a resident wrote it)
@@ -869,7 +873,7 @@ class CartReplies:
         await query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
 
     def baseline(self, connections: int) -> Baseline:
-        """As a baseline bot, with gongbae's HTTP client."""
+        """Make the baseline bot, with gongbae's HTTP client."""
         return Baseline(
             self.text,
             self.pressed,
@@ -950,8 +954,7 @@ def report_open(rate: float, seconds: float, run: Run) -> tuple[str, list[str], 
 
 
 async def run(args: argparse.Namespace) -> int:
-    """Measure gongbae, then the echo and cart bots; print the figures; 0 when both bars are
-    met."""
+    """Measure gongbae and the baseline bots; print the figures; 0 when both bars are met."""
     errors = Errors()
     logging.getLogger().addHandler(errors)
     started = time.perf_counter()
@@ -962,7 +965,7 @@ async def run(args: argparse.Namespace) -> int:
     press_share = presses / max(len(closed.samples), 1)
     echo_run = await measure_baseline(args, texts, press_share, ECHO)
     cart_run = None
-    if gongbae.carts:
+    if len(gongbae.carts) >= 2:  # with one, an edit would not change the message
         cart_bot = CartReplies(gongbae.carts).baseline(gongbae.connections)
         cart_run = await measure_baseline(args, texts, press_share, cart_bot)
     total = time.perf_counter() - started
@@ -998,12 +1001,13 @@ async def run(args: argparse.Namespace) -> int:
     )
     if cart_run is not None:
         floor = 1000 * cart_run.cpu_per_update
+        share = cart_run.rate / echo_run.rate if echo_run.rate else float("nan")
         print(
             f"  cart bot (gongbae's cart replies by its own rendering code and HTTP client, "
-            f"none of its work in between): {cart_run.rate:.1f} updates/s = "
-            f"{cart_run.rate / echo_run.rate:.2f} of the echo bot; {floor:.1f} ms CPU per "
-            f"update, so gongbae's database, parser, handlers, rate limiter and processor "
-            f"take the other {1000 * closed.cpu_per_update - floor:.1f} ms"
+            f"none of its work in between): {cart_run.rate:.1f} updates/s = {share:.2f} of "
+            f"the echo bot; {floor:.1f} ms CPU per update; {per_update(cart_run)}. The other "
+            f"{1000 * closed.cpu_per_update - floor:.1f} ms of gongbae's are its own work "
+            f"(database, parser, handlers, rate limiter, processor) and its further calls"
         )
     ok = ratio >= 0.5
     for rate, opened in gongbae.opened:
