@@ -85,6 +85,15 @@ class ChatClient:
         update = self.sandbox.press(chat_id, message_id, data, strict=False)
         return await self._handled(chat_id, update)
 
+    async def choose_options(self, who: int | str, most: int = 5) -> None:
+        """Answer each option question with its first choice; fail after `most` of them."""
+        # a press that leaves the question in place (a failing handler) must not loop forever
+        for _ in range(most):
+            if "골라 주세요" not in (self.last(who).text or ""):
+                return
+            await self.press(who, self.buttons(who)[0])
+        assert "골라 주세요" not in (self.last(who).text or ""), self.last(who).text
+
     def last(self, who: int | str) -> MessageRecord:
         """The bot message that changed last in the persona's chat (sent or edited)."""
         messages = [m for m in self.sandbox.bot_messages(self.user_id(who)) if not m.deleted]

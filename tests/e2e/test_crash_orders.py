@@ -66,8 +66,7 @@ async def prepare(url: str, folder: Path) -> None:
 async def to_payment(chat: ChatClient, user_id: int) -> str:
     """Order at 한빛치킨 through the bot, up to the payment link; return its URL."""
     await chat.send(user_id, "한빛치킨 후라이드 한 마리랑 콜라 하나")
-    while "골라 주세요" in (chat.last(user_id).text or ""):
-        await chat.press(user_id, chat.buttons(user_id)[0])
+    await chat.choose_options(user_id)
     for wanted in ("✅", "🛵", "청라"):
         found = [b for b in chat.buttons(user_id) if wanted in b]
         assert found, (wanted, chat.last(user_id).text, chat.buttons(user_id))

@@ -50,9 +50,7 @@ async def order_to_payment(chat: ChatClient) -> str:
     await chat.send(JIYOUNG, "/start")
     await chat.press(JIYOUNG, "한국어")
     await chat.send(JIYOUNG, "한빛치킨 양념치킨 한 마리랑 콜라 하나")
-    # answer any required option still open
-    while any("골라 주세요" in (m.text or "") for m in [chat.last(JIYOUNG)]):
-        await chat.press(JIYOUNG, chat.buttons(JIYOUNG)[0])
+    await chat.choose_options(JIYOUNG)  # any required option still open
     order_button = next(b for b in chat.buttons(JIYOUNG) if b.startswith("✅ 주문하기"))
     await chat.press(JIYOUNG, order_button)
     assert "어떻게 받으실까요?" in (chat.last(JIYOUNG).text or "")
@@ -214,8 +212,7 @@ async def test_coupon_at_checkout(stack: Stack, chat: ChatClient) -> None:
     [again] = await chat.send(JIYOUNG, "/coupon seogu3000")
     assert "이미 받은 쿠폰" in (again.text or "")
     await chat.send(JIYOUNG, "한빛치킨 양념치킨 한 마리랑 콜라 하나")
-    while "골라 주세요" in (chat.last(JIYOUNG).text or ""):
-        await chat.press(JIYOUNG, chat.buttons(JIYOUNG)[0])
+    await chat.choose_options(JIYOUNG)
     await chat.press(
         JIYOUNG, next(b for b in chat.buttons(JIYOUNG) if b.startswith("✅ 주문하기"))
     )
