@@ -2,7 +2,7 @@
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -10,7 +10,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")  # opt in to PTB 23's timedelta retr
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models import db
@@ -96,3 +96,29 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         ) as s:
             yield s
         await outer.rollback()
+
+
+CountSelects = Callable[[AsyncSession], list[str]]
+
+
+@pytest.fixture
+def count_selects() -> Iterator[CountSelects]:
+    """count_selects(session): the SELECTs the session's engine runs from then on; the
+    listener goes with the test (the engine outlives it)."""
+    listening: list[tuple[object, Callable[..., None]]] = []
+
+    def start(session: AsyncSession) -> list[str]:
+        seen: list[str] = []
+
+        def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            if statement.lstrip().upper().startswith("SELECT"):
+                seen.append(statement)
+
+        target = session.bind.sync_engine  # type: ignore[union-attr]
+        event.listen(target, "before_cursor_execute", before)
+        listening.append((target, before))
+        return seen
+
+    yield start
+    for target, before in listening:
+        event.remove(target, "before_cursor_execute", before)

@@ -12,8 +12,8 @@ from bot.services import menu_pack, ordering, users
 from bot.services.errors import OtherShopInCart, SeveralShops, ShopUnavailable, SoldOut
 from models.base import OrderStatus
 from models.region import MenuItem
+from tests.conftest import CountSelects
 from tests.factories import small_pack
-from tests.services.test_users import count_selects
 
 SEOUL = ZoneInfo("Asia/Seoul")
 EVENING = datetime(2026, 11, 29, 19, 0, tzinfo=SEOUL)
@@ -123,7 +123,9 @@ async def test_an_open_option_stays_asked_as_the_cart_changes(region: AsyncSessi
     assert viewed.subtotal == 3 * viewed.lines[0].unit_price + viewed.lines[1].unit_price
 
 
-async def test_adding_reads_the_menu_items_once(region: AsyncSession) -> None:
+async def test_adding_reads_the_menu_items_once(
+    region: AsyncSession, count_selects: CountSelects
+) -> None:
     selects = count_selects(region)
     cart = await ordering.add_lines(
         region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "fried")], now=EVENING
@@ -196,7 +198,9 @@ async def test_quantity_change_and_clear(region: AsyncSession) -> None:
     assert await ordering.view(region, telegram_id=RESIDENT, now=EVENING) is None
 
 
-async def test_the_cart_is_read_once_per_transaction(region: AsyncSession) -> None:
+async def test_the_cart_is_read_once_per_transaction(
+    region: AsyncSession, count_selects: CountSelects
+) -> None:
     await ordering.add_lines(
         region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
     )
@@ -211,7 +215,9 @@ async def test_the_cart_is_read_once_per_transaction(region: AsyncSession) -> No
     assert not [s for s in selects if "FROM customer_order" in s]  # the new cart included
 
 
-async def test_a_cart_comes_with_its_shop(region: AsyncSession) -> None:
+async def test_a_cart_comes_with_its_shop(
+    region: AsyncSession, count_selects: CountSelects
+) -> None:
     await ordering.add_lines(
         region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "coke")], now=EVENING
     )
@@ -224,7 +230,9 @@ async def test_a_cart_comes_with_its_shop(region: AsyncSession) -> None:
     assert sum("FROM customer_order" in s for s in selects) == 1
 
 
-async def test_adding_from_the_carts_shop_reads_it_with_the_cart(region: AsyncSession) -> None:
+async def test_adding_from_the_carts_shop_reads_it_with_the_cart(
+    region: AsyncSession, count_selects: CountSelects
+) -> None:
     coke = want("hanbit-chicken", "coke")
     await ordering.add_lines(region, telegram_id=RESIDENT, lines=[coke], now=EVENING)
     await region.commit()
@@ -235,7 +243,9 @@ async def test_adding_from_the_carts_shop_reads_it_with_the_cart(region: AsyncSe
     assert not [s for s in selects if "FROM merchant" in s and "customer_order" not in s]
 
 
-async def test_a_cart_that_moved_on_or_rolled_back_is_read_again(region: AsyncSession) -> None:
+async def test_a_cart_that_moved_on_or_rolled_back_is_read_again(
+    region: AsyncSession, count_selects: CountSelects
+) -> None:
     user = await users.get(region, RESIDENT)
     savepoint = await region.begin_nested()
     await ordering.add_lines(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.nlu import MenuIndex, build_index
 from bot.services import catalog, menu_pack, text_orders, users
-from tests.services.test_users import count_selects
+from tests.conftest import CountSelects
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENING = datetime(2026, 11, 29, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))
@@ -107,7 +107,9 @@ async def test_edits_remove_and_clear(session: AsyncSession, index: MenuIndex) -
     assert outcome.cart is None
 
 
-async def test_a_removal_shows_the_cart_once(session: AsyncSession, index: MenuIndex) -> None:
+async def test_a_removal_shows_the_cart_once(
+    session: AsyncSession, index: MenuIndex, count_selects: CountSelects
+) -> None:
     await read(session, index, "한빛치킨 양념치킨 하나랑 콜라 두 개")
     await session.commit()
     selects = count_selects(session)

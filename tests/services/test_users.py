@@ -3,29 +3,19 @@
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import privacy, users
 from bot.services.errors import NotFound
+from tests.conftest import CountSelects
 from tests.factories import resident
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 
-def count_selects(session: AsyncSession) -> list[str]:
-    """The SELECTs the session's connection runs from now on."""
-    seen: list[str] = []
-
-    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(session.bind.sync_engine, "before_cursor_execute", before)  # type: ignore[union-attr]
-    return seen
-
-
-async def test_a_user_is_read_once_per_transaction(session: AsyncSession) -> None:
+async def test_a_user_is_read_once_per_transaction(
+    session: AsyncSession, count_selects: CountSelects
+) -> None:
     session.add(resident(810001, at=NOW))
     await session.flush()
     selects = count_selects(session)
@@ -35,7 +25,9 @@ async def test_a_user_is_read_once_per_transaction(session: AsyncSession) -> Non
     assert len(selects) == 1
 
 
-async def test_a_read_that_begins_the_transaction_is_remembered(session: AsyncSession) -> None:
+async def test_a_read_that_begins_the_transaction_is_remembered(
+    session: AsyncSession, count_selects: CountSelects
+) -> None:
     session.add(resident(810003, at=NOW))
     await session.commit()  # no transaction now: the next read begins one
     assert not session.in_transaction()
@@ -46,7 +38,9 @@ async def test_a_read_that_begins_the_transaction_is_remembered(session: AsyncSe
     assert len(selects) == 1
 
 
-async def test_a_savepoint_that_rolls_back_forgets_what_it_read(session: AsyncSession) -> None:
+async def test_a_savepoint_that_rolls_back_forgets_what_it_read(
+    session: AsyncSession, count_selects: CountSelects
+) -> None:
     session.add(resident(810002, at=NOW))
     await session.flush()
     savepoint = await session.begin_nested()
