@@ -95,14 +95,16 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # a read-only session: a plain BEGIN reads a WAL snapshot and waits for nobody;
+        # a read-only session opens no transaction, as on PostgreSQL (read_factory): each
+        # SELECT reads its own WAL snapshot and waits for nobody, and no ROLLBACK ends it.
         # IMMEDIATE takes the write lock up front: no deadlock when a reader starts writing
-        verb = "BEGIN" if conn.get_execution_options().get(READS) else "BEGIN IMMEDIATE"
+        if conn.get_execution_options().get(READS):
+            return
         adapted = conn.connection.dbapi_connection
         if isinstance(adapted, sqlite_driver.OneHopConnection):
-            adapted.begin_with_next(verb)  # in the first statement's trip to the thread
+            adapted.begin_with_next("BEGIN IMMEDIATE")  # in the first statement's trip
         else:
-            conn.exec_driver_sql(verb)
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _reads_only(
@@ -154,10 +156,10 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def read_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that only read: on SQLite they do not take the write lock (a write in one
-    raises ReadOnlySession); on PostgreSQL each statement runs on its own (AUTOCOMMIT: no
-    BEGIN and ROLLBACK round trips; under READ COMMITTED every statement of a transaction
-    took its own snapshot anyway)."""
+    """Sessions that only read, each statement on its own: no BEGIN and ROLLBACK round trips
+    (on PostgreSQL AUTOCOMMIT, where under READ COMMITTED every statement of a transaction
+    took its own snapshot anyway; on SQLite no BEGIN, so each SELECT reads its own snapshot
+    and takes no write lock). A write in one raises ReadOnlySession on SQLite."""
     if engine.dialect.name == "postgresql":
         return _sessions(engine, **{READS: True, "isolation_level": "AUTOCOMMIT"})
     return _sessions(engine, **{READS: True})

@@ -191,3 +191,17 @@ async def test_a_begin_that_failed_runs_before_the_next_statement(
     assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
     await conn.close()
     await engine.dispose()
+
+
+async def test_read_sessions_open_no_transaction(sqlite: AsyncEngine, hops: list[str]) -> None:
+    """A read session's statements run on their own, as on PostgreSQL: each sees what was
+    committed before it, and the session ends without a trip for its ROLLBACK."""
+    async with sqlite.connect(), sqlite.connect():
+        pass  # two connections in the pool, made (their setup's trips) before counting
+    hops.clear()
+    async with db.read_factory(sqlite)() as reading:
+        assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 3
+        async with sqlite.begin() as conn:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('d')"))
+        assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 4
+    assert hops == ["_run", "_run", "commit", "_run"]
