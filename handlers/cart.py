@@ -3,6 +3,7 @@
 import logging
 from html import escape
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
@@ -99,26 +100,52 @@ async def reply_unavailable(
 
 
 async def free_text(update: Update, context: Ctx) -> None:
-    """Read a resident's message as an order or a change to the cart."""
+    """Read a message as an order or a change to the cart (private chats: prompts.py)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or not message.text:
         return
     tr = await context.translator_for(user)
-    index = context.deps.menu_index
-    if index is None:
-        await message.reply_text(
-            tr("gongbae is not open here yet: no shops have been added. Please try again later.")
-        )
-        return
-    if len(message.text) > MAX_TEXT:
-        await message.reply_text(
-            tr(
-                "That message is too long for an order. "
-                "Please write what you would like in a few words."
-            )
-        )
+    if refusal := order_text_refusal(message.text, context, tr):
+        await message.reply_text(refusal)
         return
     await read_and_reply(message, context, tr, text=message.text)
+
+
+def order_text_refusal(text: str, context: Ctx, tr: Translator) -> str | None:
+    """Why a message is not read as an order (no shops yet, too long), or None."""
+    if context.deps.menu_index is None:
+        return tr(
+            "gongbae is not open here yet: no shops have been added. Please try again later."
+        )
+    if len(text) > MAX_TEXT:
+        return tr(
+            "That message is too long for an order. "
+            "Please write what you would like in a few words."
+        )
+    return None
+
+
+async def read_text(
+    session: AsyncSession,
+    context: Ctx,
+    *,
+    telegram_id: int,
+    text: str,
+    merchant: str | None = None,
+    replace: bool = False,
+) -> Outcome:
+    """Read `text` into the resident's cart, in the caller's transaction."""
+    index = context.deps.menu_index
+    assert index is not None  # noqa: S101 (checked by the callers: order_text_refusal)
+    return await text_orders.read(
+        session,
+        telegram_id=telegram_id,
+        text=text,
+        index=index,
+        now=context.deps.now(),
+        merchant=merchant,
+        replace_other_shop=replace,
+    )
 
 
 async def read_and_reply(
@@ -132,18 +159,15 @@ async def read_and_reply(
     replace: bool = False,
 ) -> None:
     """Read `text` into the cart and answer in the chat."""
-    index = context.deps.menu_index
-    assert index is not None  # noqa: S101 (checked by the callers)
     try:
         async with context.deps.sessions.begin() as session:
-            outcome = await text_orders.read(
+            outcome = await read_text(
                 session,
+                context,
                 telegram_id=telegram_id or message.chat_id,
                 text=text,
-                index=index,
-                now=context.deps.now(),
                 merchant=merchant,
-                replace_other_shop=replace,
+                replace=replace,
             )
     except (ShopUnavailable, SoldOut) as err:
         await reply_unavailable(message, err, tr, context)
