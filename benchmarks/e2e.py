@@ -100,7 +100,7 @@ from handlers.callbacks import Signer  # noqa: E402
 from handlers.cart_render import cart_keyboard, cart_text  # noqa: E402
 from handlers.http_client import AiohttpRequest  # noqa: E402
 from handlers.render import Keyboard  # noqa: E402
-from models import sqlite_driver  # noqa: E402
+from models import db, sqlite_driver  # noqa: E402
 
 BASE = 800000  # residents' telegram ids: BASE .. BASE + N - 1
 EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))  # all demo shops open
@@ -356,9 +356,10 @@ async def act(watch: Watch, resident: Resident, action: Action, done: Done) -> S
 
 
 class Sql:
-    """Count SQL statements, each transaction's BEGIN included, and time BEGIN IMMEDIATE (it
-    waits for SQLite's write lock). The BEGIN goes to SQLite on aiosqlite's thread with the
-    transaction's first statement (models/sqlite_driver.py): it is timed there."""
+    """Count SQL statements, each BEGIN sent included, and time BEGIN IMMEDIATE (it waits for
+    SQLite's write lock). The BEGIN goes to SQLite on aiosqlite's thread with the
+    transaction's first statement (models/sqlite_driver.py): it is timed there. Read sessions
+    send none (models/db.py)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.statements = 0
@@ -370,14 +371,15 @@ class Sql:
             try:
                 begin_on_thread(conn, statement)  # type: ignore[arg-type]
             finally:
-                if statement == "BEGIN IMMEDIATE":  # a writer (readers: a plain BEGIN)
+                if statement == "BEGIN IMMEDIATE":  # a writer (readers send none)
                     self.begins.append(time.perf_counter() - started)
 
         sqlite_driver._begin = timed_begin  # looked up by _run on each call
 
         @event.listens_for(engine.sync_engine, "begin")
-        def begin(_conn: Connection) -> None:
-            self.statements += 1
+        def begin(conn: Connection) -> None:
+            if not conn.get_execution_options().get(db.READS):
+                self.statements += 1
 
         @event.listens_for(engine.sync_engine, "before_cursor_execute")
         def before(conn: Connection, *_args: object) -> None:

@@ -17,7 +17,8 @@ Application started but idle, and times each piece N times in a row on the event
 - whole service calls as gongbae's handlers make them, with the user's language read as
   translator_for does: a cart view (read session), a quantity change and a cart text
   ("콜라 하나 더" and "콜라 하나 빼줘" in turn: parser and cart edit) in a write transaction,
-  with their SQL statements (each transaction's BEGIN counted, as e2e.py counts them).
+  with their SQL statements (each BEGIN sent counted, as e2e.py counts them: a read
+  session sends none).
 CPU is process time per call (the same clock as e2e.py's "CPU per update"). e2e.py prints the
 average calls and statements per update; multiplied by these, they account for most of it.
 Run: .venv/bin/python benchmarks/unit_costs.py [--calls 400]
@@ -37,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, select, update
+from sqlalchemy import Connection, event, select, update
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -46,18 +47,25 @@ from bot.runner import Stack
 from bot.sandbox import Limits
 from bot.services import ordering, text_orders, users
 from handlers.http_client import AiohttpRequest
+from models import db
 from models.user import User
 
 RESIDENT = "resident-jiyoung"
 EVENING = datetime(2026, 11, 27, 19, 0, tzinfo=ZoneInfo("Asia/Seoul"))  # all demo shops open
 
 
-STATEMENTS = [0]  # SQL statements run so far, each transaction's BEGIN counted (as e2e.py)
+STATEMENTS = [0]  # SQL statements run so far, each BEGIN sent counted (as e2e.py)
 
 
 def counted(*_args: object) -> None:
-    """Count a statement or a BEGIN (the engine's before_cursor_execute and begin events)."""
+    """Count a statement (the engine's before_cursor_execute event)."""
     STATEMENTS[0] += 1
+
+
+def began(conn: Connection) -> None:
+    """Count a transaction's BEGIN, when one is sent (a read session sends none)."""
+    if not conn.get_execution_options().get(db.READS):
+        STATEMENTS[0] += 1
 
 
 async def cost(step: Callable[[], Awaitable[object]], calls: int) -> tuple[float, float]:
@@ -172,7 +180,7 @@ async def measure_in(folder: Path, calls: int) -> list[tuple[str, float, float |
             (label, (await cost(step, calls))[0], None) for label, step in api
         ]
         event.listen(stack.engine.sync_engine, "before_cursor_execute", counted)
-        event.listen(stack.engine.sync_engine, "begin", counted)
+        event.listen(stack.engine.sync_engine, "begin", began)
         results += [(label, *await cost(step, calls)) for label, step in database]
         await bare.shutdown()
         for size in (settings.telegram_connections, 256):
