@@ -22,9 +22,10 @@ async def ask(update: Update, context: Ctx) -> None:
     await message.reply_text(
         tr(
             "Delete your data from gongbae? Your name, phone number, saved addresses and "
-            "choices about ads are deleted, and the addresses, phone numbers and notes of "
-            "your past orders. The orders themselves stay, anonymous, in the city's "
-            "statistics. This cannot be undone; if you write again, you start afresh."
+            "choices about ads are deleted, the addresses, phone numbers and notes of your "
+            "past orders, and what your reviews said. The orders themselves stay, "
+            "anonymous, in the city's statistics, and your stars in the shops' ratings. "
+            "This cannot be undone; if you write again, you start afresh."
         ),
         reply_markup=kb.markup(),
     )

@@ -2,8 +2,9 @@
 
 /forget anonymises the resident rather than deleting the row: the Telegram id, names,
 phone, addresses and consents go, and so do the messages sent to them or about their
-orders; orders stay, without address, phone or note, linked to the anonymous row so that
-the city's statistics (repeat rate, sales) remain right.
+orders and what their reviews said (with the owners' replies); orders stay, without
+address, phone or note, linked to the anonymous row so that the city's statistics (repeat
+rate, sales) remain right, and reviews keep their stars for the shops' ratings.
 """
 
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from models.inbox import InboundUpdate
 from models.order import Order, OrderLine
 from models.outbox import OrderMessage, OutboxMessage
 from models.region import MerchantMember
+from models.review import Review
 from models.user import Address, User
 
 FINISHED = (
@@ -100,6 +102,10 @@ async def forget(session: AsyncSession, *, telegram_id: int, now: datetime) -> N
         .values(payload={})
     )
     await session.execute(delete(Address).where(Address.user_id == user.id))
+    # their words, shown on the shop's page, and the reply that answers (and may quote) them
+    await session.execute(
+        update(Review).where(Review.user_id == user.id).values(text=None, reply=None)
+    )
     # messages to the resident, and about their orders to the shop: their texts and
     # payloads hold the address and phone. An order with a message still in line (taking
     # buttons off, by these records) keeps them until it went: the purge takes them then.

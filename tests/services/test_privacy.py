@@ -14,6 +14,7 @@ from models.inbox import InboundUpdate
 from models.order import Order, OrderLine
 from models.outbox import OrderMessage, OutboxMessage
 from models.region import Merchant
+from models.review import Review
 from models.user import Address, User
 from tests.services.test_payments import ROOT
 
@@ -181,6 +182,39 @@ async def test_forget_anonymises_and_keeps_the_statistics(session: AsyncSession)
     # writing again starts afresh
     fresh = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
     assert fresh.id != user_id
+
+
+async def test_forget_deletes_what_reviews_said_and_keeps_the_stars(
+    session: AsyncSession,
+) -> None:
+    """A review's text is the resident's own words, shown on the shop's page: it goes, with
+    the owner's reply to it; the stars stay in the shop's rating."""
+    merchant = await seeded(session)
+    mine = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
+    other = await users.touch(session, telegram_id=RESIDENT + 1, first_name="민지")
+    reviews = []
+    for user in (mine, other):
+        done = await order(session, merchant, user.id, OrderStatus.DELIVERED, 3)
+        review = Review(
+            order_id=done.id,
+            user_id=user.id,
+            merchant_id=merchant.id,
+            stars=4,
+            text="민지예요, 맛있어요",
+            reply="민지님 고마워요",
+        )
+        session.add(review)
+        reviews.append(review)
+    await session.flush()
+
+    await privacy.forget(session, telegram_id=RESIDENT, now=NOW)
+
+    for review in reviews:
+        await session.refresh(review)
+    assert [(r.stars, r.text, r.reply) for r in reviews] == [
+        (4, None, None),
+        (4, "민지예요, 맛있어요", "민지님 고마워요"),  # someone else's
+    ]
 
 
 async def test_forget_leaves_what_a_message_in_line_still_needs(session: AsyncSession) -> None:
