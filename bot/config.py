@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     # the admin commands', must stay under PostgreSQL's max_connections less its
     # superuser_reserved_connections (100 and 3 by default).
     database_connections: int = Field(default=30, ge=1, le=256)
-    # Addresses, phone numbers and notes of finished orders are erased after this many days.
+    # Addresses, phone numbers, notes and riders' names of finished orders: erased after this.
     retention_days: int = Field(default=90, ge=1, le=3650)
     ad_sender_contact: str = ""  # phone or address printed after the sender's name in ads
     sandbox_rider_pickup_seconds: float = Field(default=20.0, ge=0, le=3600)

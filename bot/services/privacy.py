@@ -18,6 +18,7 @@ from models.base import OrderStatus, Role
 from models.inbox import InboundUpdate
 from models.order import Order, OrderLine
 from models.outbox import OrderMessage, OutboxMessage
+from models.payment import Delivery
 from models.region import MerchantMember
 from models.review import Review
 from models.user import Address, User
@@ -46,8 +47,8 @@ ERASED = {
 
 async def erase_expired(session: AsyncSession, *, now: datetime, days: int) -> int:
     """Erase address, location, phone and notes (the order's and its lines') of orders
-    finished over `days` days ago, and the message ids kept for them (outbox.remember);
-    return how many orders were erased."""
+    finished over `days` days ago, their riders' names, and the message ids kept for them
+    (outbox.remember); return how many orders were erased."""
     before = now - timedelta(days=days)
     finished_at = Order.status_changed_at
     result = await session.execute(
@@ -69,6 +70,11 @@ async def erase_expired(session: AsyncSession, *, now: datetime, days: int) -> i
         update(OrderLine)
         .where(OrderLine.order_id.in_(finished), OrderLine.note.is_not(None))
         .values(note=None)  # a line's note is the resident's own words too
+    )
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.order_id.in_(finished), Delivery.rider_name.is_not(None))
+        .values(rider_name=None)  # the rider is a person too
     )
     await session.execute(delete(OrderMessage).where(OrderMessage.order_id.in_(finished)))
     return result.rowcount or 0

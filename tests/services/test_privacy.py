@@ -13,6 +13,7 @@ from models.base import OrderStatus, OutboxStatus
 from models.inbox import InboundUpdate
 from models.order import Order, OrderLine
 from models.outbox import OrderMessage, OutboxMessage
+from models.payment import Delivery
 from models.region import Merchant
 from models.review import Review
 from models.user import Address, User
@@ -100,8 +101,12 @@ async def test_retention_erases_finished_orders(
     user = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
     placed = await order(session, merchant, user.id, status, days_ago)
     outbox.remember(session, order_id=placed.id, chat_id=RESIDENT, message_id=7, now=NOW)
+    delivery = Delivery(order_id=placed.id, agency="sandbox-riders", rider_name="김배달")
+    session.add(delivery)
+    await session.flush()
     count = await privacy.erase_expired(session, now=NOW, days=90)
     await session.refresh(placed)
+    await session.refresh(delivery)
     assert count == (1 if erased else 0)
     kept = await session.scalar(select(func.count()).select_from(OrderMessage))
     assert kept == (0 if erased else 1)  # the message id kept to take its buttons off
@@ -109,6 +114,7 @@ async def test_retention_erases_finished_orders(
     assert (placed.phone is None) is erased
     assert (placed.latitude is None) is erased
     assert (await line_notes(session, placed.id) == [None]) is erased
+    assert (delivery.rider_name is None) is erased  # the rider's name is a person's too
     assert placed.total == 20000  # the figures stay
 
 
