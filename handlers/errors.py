@@ -3,8 +3,8 @@
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot.services.errors import NotFound
 from handlers.callbacks import InvalidCallback
@@ -38,11 +38,20 @@ async def other_text(update: Update, context: Ctx) -> None:
 
 
 async def on_error(update: object, context: Ctx) -> None:
-    """Log the failure, then tell the user politely (never a traceback)."""
-    error = context.error
+    """Log the failure, tell the user politely (never a traceback), and handle the update
+    no further: a later handler group would take it again (a text read twice)."""
     if not isinstance(update, Update):
-        logger.error("Error outside an update", exc_info=error)
+        logger.error("Error outside an update", exc_info=context.error)
         return
+    try:
+        await _explain(update, context)
+    except TelegramError:  # the apology could not be sent either (network, blocked...)
+        logger.warning("Could not tell update %s's chat about the error", update.update_id)
+    raise ApplicationHandlerStop
+
+
+async def _explain(update: Update, context: Ctx) -> None:
+    error = context.error
     user, chat = update.effective_user, update.effective_chat
     if isinstance(error, BadRequest) and "message is not modified" in error.message:
         return  # a double tap on the same button: nothing to change

@@ -3,10 +3,14 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import update
+from telegram.error import TimedOut
 
 from bot.runner import Stack
+from bot.services import ordering
 from models.region import Merchant
+from tests.e2e.conftest import EVENING
 from tests.e2e.harness import ChatClient
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -131,3 +135,23 @@ async def test_an_extra_choice_reads_well_in_english(chat: ChatClient) -> None:
     await english(chat)
     [cart] = await chat.send(ALEX, "large pepperoni pizza and 2 cokes pls, extra cheese")
     assert "   · Large (+₩6,000)\n   · Extra Cheese (+₩2,000)\n" in (cart.text or "")
+
+
+async def test_a_text_whose_reply_failed_is_read_once(
+    stack: Stack, chat: ChatClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cart took the text, then its reply failed (Telegram timed out): the resident gets
+    one apology, and no later handler reads the same text again (a second coke)."""
+    await korean(chat)
+
+    async def timed_out(*_args: object, **_kwargs: object) -> None:
+        raise TimedOut
+
+    monkeypatch.setattr("handlers.cart.reply_outcome", timed_out)
+    replies = await chat.send(JIYOUNG, "한빛치킨 콜라 하나")
+    assert len(replies) == 1
+    assert "문제가 생겼어요" in (replies[0].text or "")
+    async with stack.deps.reads() as session:
+        view = await ordering.view(session, telegram_id=chat.user_id(JIYOUNG), now=EVENING)
+    assert view is not None
+    assert [(line.item_code, line.quantity) for line in view.lines] == [("cola", 1)]
