@@ -103,10 +103,13 @@ async def summary(session: AsyncSession, order: Order) -> dict[str, Any]:
 
 
 async def resident_chat(session: AsyncSession, order: Order) -> int | None:
-    """The Telegram chat of the resident who placed the order."""
+    """The Telegram chat of the resident who placed the order (None once they used /forget:
+    the anonymous row's id is nobody's chat)."""
     if order.user_id is None:
         return None
-    return await session.scalar(select(User.telegram_id).where(User.id == order.user_id))
+    return await session.scalar(
+        select(User.telegram_id).where(User.id == order.user_id, User.forgotten_at.is_(None))
+    )
 
 
 async def merchant_chats(session: AsyncSession, merchant_id: int) -> list[int]:

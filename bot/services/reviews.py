@@ -106,7 +106,7 @@ async def _tell_shop(session: AsyncSession, review: Review, now: datetime) -> No
 async def ask_reply(session: AsyncSession, *, review_id: int, telegram_id: int) -> None:
     """Wait for the owner's reply to a review."""
     user, review = await _owner_review(session, review_id, telegram_id)
-    if review.reply is not None:
+    if review.replied_at is not None:  # /forget may have emptied the reply: still replied
         raise WrongState(review.order_id, "replied")
     users.expect(user, AWAIT_REPLY, {"review_id": review_id})
 
@@ -122,7 +122,7 @@ async def reply(
     answer = text.strip()[:TEXT_LIMIT]
     updated = await session.execute(
         update(Review)
-        .where(Review.id == review.id, Review.reply.is_(None))
+        .where(Review.id == review.id, Review.replied_at.is_(None))
         .values(reply=answer, replied_at=now)
     )
     if not updated.rowcount:  # another owner account replied first

@@ -7,14 +7,14 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import inbox, outbox, privacy, stats, users
-from bot.services.errors import NotAllowed, OrdersOpen
+from bot.services import inbox, outbox, privacy, reviews, stats, users
+from bot.services.errors import NotAllowed, OrdersOpen, WrongState
 from models.base import OrderStatus, OutboxStatus
 from models.inbox import InboundUpdate
 from models.order import Order, OrderLine
 from models.outbox import OrderMessage, OutboxMessage
 from models.payment import Delivery
-from models.region import Merchant
+from models.region import Merchant, MerchantMember
 from models.review import Review
 from models.user import Address, User
 from tests.services.test_payments import ROOT
@@ -221,6 +221,44 @@ async def test_forget_deletes_what_reviews_said_and_keeps_the_stars(
         (4, None, None),
         (4, "민지예요, 맛있어요", "민지님 고마워요"),  # someone else's
     ]
+
+
+async def test_a_forgotten_residents_reviews_take_no_second_reply(session: AsyncSession) -> None:
+    """/forget empties a reply but the review stays replied (one reply each), and a reply to
+    a review not answered before goes to nobody: the resident has no chat any more."""
+    merchant = await seeded(session)
+    owner = await session.scalar(
+        select(User.telegram_id)
+        .join(MerchantMember, MerchantMember.user_id == User.id)
+        .where(MerchantMember.merchant_id == merchant.id)
+        .limit(1)
+    )
+    assert owner is not None
+    mine = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
+    written = []
+    for reply in ("고마워요", None):
+        done = await order(session, merchant, mine.id, OrderStatus.DELIVERED, 3)
+        written.append(
+            Review(
+                order_id=done.id,
+                user_id=mine.id,
+                merchant_id=merchant.id,
+                stars=5,
+                reply=reply,
+                replied_at=NOW if reply else None,
+            )
+        )
+    replied, unanswered = written
+    session.add_all([replied, unanswered])
+    await session.flush()
+    await privacy.forget(session, telegram_id=RESIDENT, now=NOW)
+
+    with pytest.raises(WrongState):
+        await reviews.ask_reply(session, review_id=replied.id, telegram_id=owner)
+    await reviews.ask_reply(session, review_id=unanswered.id, telegram_id=owner)
+    await reviews.reply(session, telegram_id=owner, text="감사합니다", now=NOW)
+    to_resident = select(func.count()).where(OutboxMessage.chat_id == -mine.id)
+    assert await session.scalar(to_resident) == 0
 
 
 async def test_forget_leaves_what_a_message_in_line_still_needs(session: AsyncSession) -> None:
