@@ -111,7 +111,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         conn: Connection, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any
     ) -> None:
         verb = statement.lstrip()[:6].upper()
-        if conn.get_execution_options().get(READS) and verb not in ("SELECT", "PRAGMA", "BEGIN"):
+        if conn.get_execution_options().get(READS) and verb not in ("SELECT", "PRAGMA"):
             raise ReadOnlySession(statement[:80])
 
     return engine
