@@ -18,7 +18,11 @@ Application started but idle, and times each piece N times in a row on the event
   translator_for does: a cart view (read session), a quantity change and a cart text
   ("콜라 하나 더" and "콜라 하나 빼줘" in turn: parser and cart edit) in a write transaction,
   with their SQL statements (each BEGIN sent counted, as e2e.py counts them: a read
-  session sends none).
+  session sends none);
+- whole updates, one at a time, injected into the sandbox and handled by the Application
+  as in e2e.py (the sandbox's side and the replies included): /shops, a cart text, a press
+  of ➕ or ➖ (on a cart with no option left to choose: one reply each), /orders. Against
+  e2e.py's echo bot CPU per update, they show which kinds of update cost what.
 CPU is process time per call (the same clock as e2e.py's "CPU per update"). e2e.py prints the
 average calls and statements per update; multiplied by these, they account for most of it.
 Run: .venv/bin/python benchmarks/unit_costs.py [--calls 400]
@@ -34,6 +38,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -182,6 +187,30 @@ async def measure_in(folder: Path, calls: int) -> list[tuple[str, float, float |
         event.listen(stack.engine.sync_engine, "before_cursor_execute", counted)
         event.listen(stack.engine.sync_engine, "begin", began)
         results += [(label, *await cost(step, calls)) for label, step in database]
+        stack.deps.clock = lambda: EVENING  # whole updates: every demo shop open, as above
+        sandbox, processor = stack.sandbox, stack.processor
+
+        async def handled(update: dict[str, Any]) -> None:
+            await processor.wait_processed(update["update_id"])
+
+        # a cart with nothing left to choose (the one above asks which cut): each reply is
+        # the cart alone, with its ➕ and ➖
+        await handled(sandbox.send_text(chat_id, "전부 취소"))
+        await handled(sandbox.send_text(chat_id, "한빛치킨 양념치킨 하나랑 콜라 두 개"))
+        signs = itertools.cycle(("➕", "➖"))
+        updates: list[tuple[str, Step]] = [
+            ("update: /shops (categories)", lambda: handled(sandbox.send_text(chat_id, "/shops"))),
+            (
+                "update: cart text (as above, no option open)",
+                lambda: handled(sandbox.send_text(chat_id, next(texts))),
+            ),
+            (
+                "update: cart button, ➕ and ➖ in turn",
+                lambda: handled(sandbox.press_button(chat_id, next(signs))),
+            ),
+            ("update: /orders (MY배달)", lambda: handled(sandbox.send_text(chat_id, "/orders"))),
+        ]
+        results += [(label, *await cost(step, calls // 4)) for label, step in updates]
         await bare.shutdown()
         for size in (settings.telegram_connections, 256):
             for client, request in (
