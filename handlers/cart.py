@@ -49,6 +49,17 @@ async def reply_outcome(message: Message, outcome: Outcome, tr: Translator, ctx:
     signer, chat_id = ctx.deps.signer, message.chat_id
     if outcome.cleared and outcome.cart is None:
         await message.reply_text(tr("I emptied your cart."))
+    if outcome.not_in_cart is not None:
+        if outcome.cart is None:  # "주문 취소" may mean an order under way: where to see it
+            await message.reply_text(
+                tr("Your cart is empty. Your orders and their state are in /orders.")
+            )
+            return
+        if outcome.not_in_cart:
+            asked = escape(outcome.not_in_cart)
+            await message.reply_text(tr("Not in your cart: {items}", items=asked))
+        await reply_cart(message, outcome.cart, tr, ctx)
+        return
     if outcome.ask_shop:
         kb = Keyboard(signer, chat_id)
         await message.reply_text(shop_question(outcome.ask_shop, tr, kb), reply_markup=kb.markup())

@@ -79,6 +79,7 @@ class Outcome:
     unclear: tuple[Unclear, ...] = ()
     unmatched: tuple[str, ...] = ()
     suggestions: tuple[ItemOption, ...] = field(default=())
+    not_in_cart: str | None = None  # asked to take out what the cart does not hold ("": all)
 
     @property
     def understood(self) -> bool:
@@ -91,6 +92,7 @@ class Outcome:
             or self.replace
             or self.unclear
             or self.unmatched
+            or self.not_in_cart is not None
         )
 
 
@@ -117,14 +119,14 @@ async def read(
     shop = await _cart_shop(session, user.id)
     if shop is not None and (edit := await _edit(session, telegram_id, text, index, shop, now)):
         return edit
-    if merchant is None and shop is not None:
-        # Read against the cart's shop first ("콜라 하나 더"); what it does not sell may be
-        # another shop's ("청라반점 짜장면"), which the region-wide reading finds.
-        result = parse(text, index, shop.code)
-        if result.unmatched or not result.lines:
-            wider = parse(text, index)
-            if wider.lines:
-                result = wider
+    if merchant is None:
+        code = shop.code if shop is not None else None
+        result = _parse_for_cart(text, index, code)
+        asked = _removal(text)
+        if asked is not None and _only_removes(text, result, index, code):
+            # nothing of it in the cart (or no cart): "콜라 하나 빼줘" orders no coke
+            view = await ordering.view(session, telegram_id=telegram_id, now=now) if shop else None
+            return Outcome(cart=view, not_in_cart=asked)
     else:
         result = parse(text, index, merchant)
     if not result.lines and merchant is None:
@@ -182,13 +184,12 @@ async def _edit(
     now: datetime,
 ) -> Outcome | None:
     """Clear the cart or remove lines when the message asks to."""
-    if _CLEAR.match(text):
+    phrase = _removal(text)
+    if phrase is None:
+        return None
+    if not phrase:
         await ordering.clear(session, telegram_id=telegram_id)
         return Outcome(cleared=True)
-    match = _REMOVE.match(text)
-    if match is None:
-        return None
-    phrase = match.group("ko") or match.group("en") or ""
     wanted = parse(phrase, index, shop.code).lines
     if not wanted:
         return None
@@ -219,6 +220,51 @@ async def _edit(
     if not removed:
         return None
     return Outcome(cart=view, removed=removed, cleared=view is None)
+
+
+def _parse_for_cart(text: str, index: MenuIndex, shop_code: str | None) -> ParseResult:
+    """Parse against the cart's shop first ("콜라 하나 더"); what it does not sell may be
+    another shop's ("청라반점 짜장면"), which the region-wide reading finds."""
+    if shop_code is None:
+        return parse(text, index)
+    result = parse(text, index, shop_code)
+    if result.unmatched or not result.lines:
+        wider = parse(text, index)
+        if wider.lines:
+            return wider
+    return result
+
+
+def _only_removes(text: str, result: ParseResult, index: MenuIndex, code: str | None) -> bool:
+    """Whether a message asking to take something out orders nothing else. An English one
+    starts with its verb ("remove the coke"): never an order. A Korean one orders nothing when
+    the parser found no line, and either nothing at all ("후라이드 빼줘") or the same as in the
+    phrase alone ("콜라 하나 빼줘" = "콜라 하나"). A leave-out that changed the reading is an
+    order: "클래식버거 피클 빼주세요" (a line), "치킨 한 마리 무 빼주세요" (which 치킨?)."""
+    match = _REMOVE.match(text)
+    if match is None or match.group("en"):
+        return True  # "전부 취소", "remove the coke"
+    if result.lines:
+        return False
+    if not (result.ambiguous or result.unmatched):
+        return True
+    phrase = match.group("ko")
+    alone = _parse_for_cart(phrase, index, code)
+    return (
+        not alone.lines
+        and [entry.text for entry in alone.ambiguous] == [entry.text for entry in result.ambiguous]
+        and [entry.text for entry in alone.unmatched] == [entry.text for entry in result.unmatched]
+    )
+
+
+def _removal(text: str) -> str | None:
+    """What a message asks to take out of the cart ("" for all of it), or None."""
+    if _CLEAR.match(text):
+        return ""
+    match = _REMOVE.match(text)
+    if match is None:
+        return None
+    return match.group("ko") or match.group("en") or ""
 
 
 def _candidate_shops(result: ParseResult) -> list[str]:

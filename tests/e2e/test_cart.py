@@ -155,3 +155,25 @@ async def test_a_text_whose_reply_failed_is_read_once(
         view = await ordering.view(session, telegram_id=chat.user_id(JIYOUNG), now=EVENING)
     assert view is not None
     assert [(line.item_code, line.quantity) for line in view.lines] == [("cola", 1)]
+
+
+async def test_removing_what_the_cart_does_not_hold_orders_nothing(chat: ChatClient) -> None:
+    await korean(chat)
+    [reply] = await chat.send(JIYOUNG, "콜라 하나 빼줘")  # was read as an order of coke
+    assert (
+        reply.text == "장바구니가 비어 있어요. 주문 내역과 진행 상황은 /orders 에서 볼 수 있어요."
+    )
+    await chat.send(JIYOUNG, "한빛치킨 양념치킨 하나랑 콜라 두 개")
+    said, shown, *_ = await chat.send(JIYOUNG, "후라이드 빼줘")  # was "not understood"
+    assert said.text == "장바구니에 없어요: 후라이드"
+    cart = shown.text or ""
+    assert "양념치킨 × 1" in cart
+    assert "콜라 × 2" in cart
+    assert "후라이드" not in cart
+    await english(chat)
+    [reply] = await chat.send(ALEX, "remove the fries")
+    assert reply.text == "Your cart is empty. Your orders and their state are in /orders."
+    await chat.send(ALEX, "한빛치킨 양념치킨 하나랑 콜라 두 개")
+    said, shown, *_ = await chat.send(ALEX, "remove the fried chicken")  # added one before
+    assert said.text == "Not in your cart: fried chicken"
+    assert "Fried" not in (shown.text or "")

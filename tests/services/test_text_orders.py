@@ -144,6 +144,55 @@ async def test_removals_by_text(
     assert [(ln.item_code, ln.quantity) for ln in lines] == left
 
 
+@pytest.mark.parametrize(
+    ("cart", "removal", "asked"),
+    [
+        (None, "콜라 하나 빼줘", "콜라 하나"),  # read as an order of coke before
+        (None, "전부 취소", ""),
+        (None, "remove the fries", "fries"),
+        (None, "주문 취소", "주문"),
+        ("한빛치킨 양념치킨 하나랑 콜라 두 개", "후라이드 빼줘", "후라이드"),  # not understood
+        (
+            "한빛치킨 양념치킨 하나랑 콜라 두 개",
+            "remove the fried chicken",
+            "fried chicken",
+        ),  # added
+        ("한빛치킨 양념치킨 하나랑 콜라 두 개", "피자 빼줘", "피자"),
+    ],
+)
+async def test_a_removal_of_what_the_cart_does_not_hold_changes_nothing(
+    session: AsyncSession, index: MenuIndex, cart: str | None, removal: str, asked: str
+) -> None:
+    before = await read(session, index, cart) if cart else None
+    outcome = await read(session, index, removal)
+    assert outcome.not_in_cart == asked
+    assert outcome.understood
+    assert (outcome.added, outcome.removed, outcome.ask_shop) == (0, 0, ())
+    held = before.cart.lines if before is not None and before.cart is not None else ()
+    shown = outcome.cart.lines if outcome.cart is not None else ()
+    assert [(ln.item_code, ln.quantity) for ln in shown] == [
+        (ln.item_code, ln.quantity) for ln in held
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "added", "asks"),
+    [
+        ("클래식버거 피클 빼주세요", 1, False),  # a burger without pickles
+        ("짜장면 하나 오이 빼주세요", 1, False),  # with a note
+        ("치킨 한 마리 무 빼주세요", 0, True),  # which chicken?
+        ("양념치킨 하나 콜라는 빼주세요", 0, True),  # which 양념치킨, without a coke?
+    ],
+)
+async def test_an_order_with_a_leave_out_is_no_removal(
+    session: AsyncSession, index: MenuIndex, text: str, added: int, asks: bool
+) -> None:
+    outcome = await read(session, index, text)
+    assert outcome.not_in_cart is None
+    assert outcome.added == added
+    assert bool(outcome.unclear or outcome.ask_shop) == asks
+
+
 async def test_unmatched_gets_suggestions(session: AsyncSession, index: MenuIndex) -> None:
     outcome = await read(session, index, "랍스터 하나")
     assert outcome.unmatched
