@@ -3,7 +3,7 @@
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot.services.errors import NotFound
@@ -45,8 +45,10 @@ async def on_error(update: object, context: Ctx) -> None:
         return
     try:
         await _explain(update, context)
-    except TelegramError:  # the apology could not be sent either (network, blocked...)
-        logger.warning("Could not tell update %s's chat about the error", update.update_id)
+    except Exception:  # the apology failed too (network, blocked, the shared rate limiter)
+        logger.warning(
+            "Could not tell update %s's chat about the error", update.update_id, exc_info=True
+        )
     raise ApplicationHandlerStop
 
 

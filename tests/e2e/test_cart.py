@@ -157,6 +157,25 @@ async def test_a_text_whose_reply_failed_is_read_once(
     assert [(line.item_code, line.quantity) for line in view.lines] == [("cola", 1)]
 
 
+async def test_a_text_whose_apology_failed_too_is_read_once(
+    stack: Stack, chat: ChatClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither the reply nor the apology could be sent (the shared rate limiter's Redis was
+    down, say): still no later handler reads the text again."""
+    await korean(chat)
+
+    async def down(*_args: object, **_kwargs: object) -> None:
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr("handlers.cart.reply_outcome", down)
+    monkeypatch.setattr("handlers.errors._explain", down)
+    assert await chat.send(JIYOUNG, "한빛치킨 콜라 하나") == []
+    async with stack.deps.reads() as session:
+        view = await ordering.view(session, telegram_id=chat.user_id(JIYOUNG), now=EVENING)
+    assert view is not None
+    assert [(line.item_code, line.quantity) for line in view.lines] == [("cola", 1)]
+
+
 async def test_removing_what_the_cart_does_not_hold_orders_nothing(chat: ChatClient) -> None:
     await korean(chat)
     [reply] = await chat.send(JIYOUNG, "콜라 하나 빼줘")  # was read as an order of coke
