@@ -19,6 +19,7 @@ AWAIT_REPLACE = "replace_cart"  # the resident agrees to empty the cart of anoth
 
 _CLEAR = re.compile(
     r"^\s*(?:(?:장바구니\s*)?(?:전부|다|모두|싹)\s*(?:취소|빼|비워|지워|삭제)\S*|장바구니\s*(?:비워|취소|삭제)\S*"
+    r"|주문\s*(?:전부\s*)?(?:취소|삭제)\S*"  # as "cancel my order": before paying, the cart
     r"|(?:clear|empty|cancel)\s+(?:the\s+|my\s+)?(?:cart|basket|order|everything|all)"
     r"|cancel\s+all|remove\s+(?:everything|all))\s*[.!~]*\s*$",
     re.IGNORECASE,

@@ -107,6 +107,18 @@ async def test_edits_remove_and_clear(session: AsyncSession, index: MenuIndex) -
     assert outcome.cart is None
 
 
+@pytest.mark.parametrize(
+    "clear", ["전부 취소", "장바구니 비워줘", "주문 취소", "주문 취소할게요", "cancel my order"]
+)
+async def test_clearing_the_cart_by_text(
+    session: AsyncSession, index: MenuIndex, clear: str
+) -> None:
+    await read(session, index, "한빛치킨 양념치킨 하나랑 콜라 두 개")
+    outcome = await read(session, index, clear)
+    assert outcome.cleared
+    assert outcome.cart is None
+
+
 async def test_a_removal_shows_the_cart_once(
     session: AsyncSession, index: MenuIndex, count_selects: CountSelects
 ) -> None:
@@ -150,7 +162,7 @@ async def test_removals_by_text(
         (None, "콜라 하나 빼줘", "콜라 하나"),  # read as an order of coke before
         (None, "전부 취소", ""),
         (None, "remove the fries", "fries"),
-        (None, "주문 취소", "주문"),
+        (None, "주문 취소", ""),  # an order under way: the reply points to /orders
         ("한빛치킨 양념치킨 하나랑 콜라 두 개", "후라이드 빼줘", "후라이드"),  # not understood
         (
             "한빛치킨 양념치킨 하나랑 콜라 두 개",
