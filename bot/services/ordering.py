@@ -341,13 +341,17 @@ async def _group(
     item_code: str,
     code: str,
     items: dict[str, MenuItem] | None,
-) -> catalog.GroupView:
-    """The option group `code` of a cart line's item: from `items` when at hand, else read."""
+) -> catalog.GroupView | None:
+    """The option group `code` of a cart line's item: from `items` when at hand, else read;
+    None once the item left the menu or lost the group (nothing to ask: checkout tells)."""
     loaded = items.get(item_code) if items is not None else None
     if loaded is not None and loaded.id == item_id:
-        return next(catalog.group_view(g) for g in loaded.option_groups if g.code == code)
-    view, _ = await catalog.item(session, item_id=item_id)
-    return next(g for g in view.groups if g.code == code)
+        return next((catalog.group_view(g) for g in loaded.option_groups if g.code == code), None)
+    try:
+        view, _ = await catalog.item(session, item_id=item_id)
+    except NotFound:
+        return None
+    return next((g for g in view.groups if g.code == code), None)
 
 
 async def _view(
@@ -368,7 +372,8 @@ async def _view(
         for code, least in required.get(line.item_id, ()):
             if sum(1 for o in line.options if o.group_code == code) < least:
                 full = await _group(session, line.item_id, line.item_code, code, items)
-                missing.append(MissingGroup(line_id=line.id, group=full))
+                if full is not None:
+                    missing.append(MissingGroup(line_id=line.id, group=full))
     subtotal = sum(line.unit_price * line.quantity for line in cart.lines)
     cart.subtotal = subtotal
     cart.delivery_fee = shop.delivery_fee

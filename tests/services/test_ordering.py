@@ -4,7 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.nlu import Line, OptionPick
@@ -100,6 +100,20 @@ async def test_a_line_answered_like_another_joins_it(region: AsyncSession) -> No
         ("fried", 3, 19000)
     ]
     assert cart.missing == ()
+
+
+async def test_a_cart_whose_item_left_the_menu_still_shows(region: AsyncSession) -> None:
+    """A line with an option still to choose, whose item the shop then took off the menu: the
+    cart still shows (no option to ask for an item that cannot be ordered)."""
+    await ordering.add_lines(
+        region, telegram_id=RESIDENT, lines=[want("hanbit-chicken", "fried")], now=EVENING
+    )
+    await region.execute(update(MenuItem).where(MenuItem.code == "fried").values(active=False))
+    region.expunge_all()  # as another transaction would read it
+    viewed = await ordering.view(region, telegram_id=RESIDENT, now=EVENING)
+    assert viewed is not None
+    assert [line.item_code for line in viewed.lines] == ["fried"]
+    assert viewed.missing == ()
 
 
 async def test_an_open_option_stays_asked_as_the_cart_changes(region: AsyncSession) -> None:
