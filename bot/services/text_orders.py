@@ -242,9 +242,11 @@ def _only_removes(text: str, result: ParseResult, index: MenuIndex, code: str | 
     the parser found no line, and either nothing at all ("후라이드 빼줘") or the same as in the
     phrase alone ("콜라 하나 빼줘" = "콜라 하나"). A leave-out that changed the reading is an
     order: "클래식버거 피클 빼주세요" (a line), "치킨 한 마리 무 빼주세요" (which 치킨?)."""
+    if _CLEAR.match(text):
+        return True  # "전부 취소": all of it
     match = _REMOVE.match(text)
     if match is None or match.group("en"):
-        return True  # "전부 취소", "remove the coke"
+        return True  # "remove the coke"
     if result.lines:
         return False
     if not (result.ambiguous or result.unmatched):
