@@ -79,6 +79,31 @@ async def order(
     return placed
 
 
+async def reviewed(
+    session: AsyncSession,
+    merchant: Merchant,
+    user_id: int,
+    *,
+    stars: int = 5,
+    text: str | None = None,
+    reply: str | None = None,
+) -> Review:
+    """A review of a delivered order of the user's, with the owner's reply when given."""
+    done = await order(session, merchant, user_id, OrderStatus.DELIVERED, 3)
+    review = Review(
+        order_id=done.id,
+        user_id=user_id,
+        merchant_id=merchant.id,
+        stars=stars,
+        text=text,
+        reply=reply,
+        replied_at=NOW if reply else None,
+    )
+    session.add(review)
+    await session.flush()
+    return review
+
+
 async def line_notes(session: AsyncSession, order_id: int) -> list[str | None]:
     return list(
         await session.scalars(select(OrderLine.note).where(OrderLine.order_id == order_id))
@@ -198,20 +223,12 @@ async def test_forget_deletes_what_reviews_said_and_keeps_the_stars(
     merchant = await seeded(session)
     mine = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
     other = await users.touch(session, telegram_id=RESIDENT + 1, first_name="민지")
-    reviews = []
-    for user in (mine, other):
-        done = await order(session, merchant, user.id, OrderStatus.DELIVERED, 3)
-        review = Review(
-            order_id=done.id,
-            user_id=user.id,
-            merchant_id=merchant.id,
-            stars=4,
-            text="민지예요, 맛있어요",
-            reply="민지님 고마워요",
+    reviews = [
+        await reviewed(
+            session, merchant, user.id, stars=4, text="민지예요, 맛있어요", reply="민지님 고마워요"
         )
-        session.add(review)
-        reviews.append(review)
-    await session.flush()
+        for user in (mine, other)
+    ]
 
     await privacy.forget(session, telegram_id=RESIDENT, now=NOW)
 
@@ -235,22 +252,8 @@ async def test_a_forgotten_residents_reviews_take_no_second_reply(session: Async
     )
     assert owner is not None
     mine = await users.touch(session, telegram_id=RESIDENT, first_name="민지")
-    written = []
-    for reply in ("고마워요", None):
-        done = await order(session, merchant, mine.id, OrderStatus.DELIVERED, 3)
-        written.append(
-            Review(
-                order_id=done.id,
-                user_id=mine.id,
-                merchant_id=merchant.id,
-                stars=5,
-                reply=reply,
-                replied_at=NOW if reply else None,
-            )
-        )
-    replied, unanswered = written
-    session.add_all([replied, unanswered])
-    await session.flush()
+    replied = await reviewed(session, merchant, mine.id, reply="고마워요")
+    unanswered = await reviewed(session, merchant, mine.id)
     await privacy.forget(session, telegram_id=RESIDENT, now=NOW)
 
     with pytest.raises(WrongState):
